@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyScope, Role } from '../db/schema.js';
+import { AppError, notFound } from '../http/errors.js';
+import { toPage, type Page } from '../http/pagination.js';
+import { maskApiKey } from '../logging/mask.js';
+import type { CoreDeps } from '../shared/deps.js';
+import { randomBase62 } from '../shared/random.js';
+import { createApiKeyRepository, type ApiKeyRecord } from './api-key.repository.js';
+import type { Principal } from './principal.js';
+
+const SECRET_FORMAT = /^km_(live|test)_[0-9A-Za-z]{32}$/;
+/** last_used_at is a hint, not an audit trail: writing it at most once a minute keeps it off the hot path. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface NewApiKey {
+  name: string;
+  scope: ApiKeyScope;
+  role?: Role | null;
+  environment?: 'live' | 'test';
+  expiresAt?: string | null;
+  createdBy?: string | null;
+}
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function createApiKeyService({ db, clock, ids }: CoreDeps) {
+  const repository = createApiKeyRepository(db);
+  const lastTouched = new Map<string, number>();
+
+  return {
+    repository,
+
+    /** Returns the record and the secret; the secret exists only in this return value. */
+    async create(input: NewApiKey): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+      const environment = input.environment ?? 'live';
+      const secret = `km_${environment}_${randomBase62(32)}`;
+      const row = {
+        id: ids.next('key'),
+        name: input.name,
+        scope: input.scope,
+        role: input.scope === 'admin' ? (input.role ?? 'admin') : null,
+        environment,
+        key_hash: hashSecret(secret),
+        masked: maskApiKey(secret),
+        created_by: input.createdBy ?? null,
+        created_at: clock.now().toISOString(),
+        expires_at: input.expiresAt ?? null,
+        revoked_at: null,
+        last_used_at: null,
+      };
+      await repository.insert(row);
+      const { key_hash: _hash, ...apiKey } = row;
+      return { apiKey, secret };
+    },
+
+    /** Resolves a bearer secret to a principal, or throws the contract's 401. */
+    async authenticate(secret: string): Promise<Principal> {
+      if (!SECRET_FORMAT.test(secret)) throw new AppError('ERR_INVALID_API_KEY');
+      const presented = hashSecret(secret);
+      const row = await repository.findForAuthentication(presented);
+      // The lookup is by hash, so its timing says nothing about the secret; the final comparison is constant-time.
+      if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(presented, 'hex'))) {
+        throw new AppError('ERR_INVALID_API_KEY');
+      }
+      const now = clock.now();
+      if (row.revoked_at) throw new AppError('ERR_API_KEY_REVOKED');
+      if (row.expires_at && new Date(row.expires_at) <= now) throw new AppError('ERR_API_KEY_EXPIRED');
+      const touched = lastTouched.get(row.id) ?? 0;
+      if (now.getTime() - touched >= TOUCH_INTERVAL_MS) {
+        lastTouched.set(row.id, now.getTime());
+        await repository.touch(row.id, now.toISOString());
+      }
+      return {
+        kind: 'api_key',
+        apiKeyId: row.id,
+        name: row.name,
+        scope: row.scope,
+        role: row.role,
+        masked: row.masked,
+      };
+    },
+
+    async list(limit: number, beforeId?: string): Promise<Page<ApiKeyRecord>> {
+      return toPage(await repository.list(limit + 1, beforeId), limit);
+    },
+
+    async get(id: string): Promise<ApiKeyRecord> {
+      const apiKey = await repository.findById(id);
+      if (!apiKey) throw notFound('API key');
+      return apiKey;
+    },
+
+    async revoke(id: string): Promise<ApiKeyRecord> {
+      await this.get(id);
+      await repository.revoke(id, clock.now().toISOString());
+      return this.get(id);
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

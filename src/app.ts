@@ -1,0 +1,39 @@
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { accessRoutes } from './access/access.routes.js';
+import { registerAuthentication } from './access/authenticate.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { healthRoutes } from './http/health.routes.js';
+import { registerRequestMetrics } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
+import { validatorCompiler } from './http/validation.js';
+import { licensingRoutes } from './licensing/licensing.routes.js';
+import type { Services } from './services.js';
+
+/** Registers everything in request order; never listens, so tests use app.inject(). */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services.core;
+  const app = Fastify({
+    loggerInstance: services.core.logger,
+    bodyLimit: config.bodyLimitBytes,
+    // A hop count is valid at run time (proxy-addr) though Fastify's types only list the other forms.
+    trustProxy: config.trustProxy as boolean | string | string[],
+    // Requests are recorded by the API-call logs, masked; pino's per-request lines would carry raw URLs.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  await app.register(cookie);
+  await registerOpenApi(app);
+  registerRequestMetrics(app, services.metrics);
+  registerAuthentication(app, { apiKeys: services.apiKeys, sessions: services.sessions });
+
+  await app.register(healthRoutes({ database: services.core.database, metrics: services.metrics }));
+  await app.register(accessRoutes(services), { prefix: '/api/v1' });
+  await app.register(licensingRoutes(services), { prefix: '/api/v1' });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,91 @@
+import path from 'node:path';
+
+/** The one typed configuration object; nothing else in the code reads process.env. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` (embedded default) or a postgres:// URL. */
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
+  redisUrl: string | undefined;
+  trustProxy: boolean | number | string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  initialAdmin: { email: string | undefined; password: string | undefined };
+  sessions: { idleMinutes: number; absoluteHours: number; secureCookie: boolean };
+  loginThrottle: { maxFailures: number; windowMinutes: number };
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** `true`, `false`, a hop count, or a comma-separated list of addresses/CIDRs of trusted proxies. */
+function trustProxy(raw: string | undefined): Config['trustProxy'] {
+  const value = raw?.trim();
+  if (!value || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+function database(env: Env, dataDir: string): Config['database'] {
+  const url = env.KM_DATABASE_URL?.trim();
+  if (!url) return { kind: 'sqlite', file: path.join(dataDir, 'keymanager.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: url.slice('sqlite:'.length) };
+  throw new ConfigError('KM_DATABASE_URL must be a postgres:// URL or sqlite:<file>');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.KM_DATA_DIR?.trim() || './data');
+  const logLevel = (env.KM_LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`KM_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    host: env.KM_HOST?.trim() || '127.0.0.1',
+    port: integer(env, 'KM_PORT', 8080, 0, 65535),
+    dataDir,
+    database: database(env, dataDir),
+    redisUrl: env.KM_REDIS_URL?.trim() || undefined,
+    trustProxy: trustProxy(env.KM_TRUST_PROXY),
+    logLevel,
+    initialAdmin: {
+      email: env.KM_ADMIN_EMAIL?.trim() || undefined,
+      password: env.KM_ADMIN_PASSWORD || undefined,
+    },
+    sessions: {
+      idleMinutes: integer(env, 'KM_SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+      absoluteHours: integer(env, 'KM_SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 30),
+      secureCookie: boolean(env, 'KM_COOKIE_SECURE', false),
+    },
+    loginThrottle: {
+      maxFailures: integer(env, 'KM_LOGIN_MAX_FAILURES', 5, 1, 1000),
+      windowMinutes: integer(env, 'KM_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    },
+    bodyLimitBytes: 1024 * 1024,
+  };
+}

@@ -1,0 +1,127 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Table types. Timestamps are ISO 8601 UTC strings with milliseconds on both stores (PostgreSQL's
+ * timestamptz is parsed to that form in database.ts); JSON columns are written as JSON text and read
+ * back through `parseJson`, because SQLite returns text and PostgreSQL returns objects.
+ */
+type Json = ColumnType<unknown, string, string>;
+type Timestamp = string;
+
+export interface ProductTable {
+  id: string;
+  name: string;
+  code: string | null;
+  features: Json;
+  metadata: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomerTable {
+  id: string;
+  name: string;
+  email: string | null;
+  metadata: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CustomerNoteTable {
+  id: string;
+  customer_id: string;
+  body: string;
+  author: string;
+  created_at: Timestamp;
+}
+
+export type LicenseStatus = 'active' | 'suspended' | 'expired' | 'revoked';
+
+export interface LicenseTable {
+  id: string;
+  key: string;
+  product_id: string;
+  customer_id: string | null;
+  status: LicenseStatus;
+  status_reason: string | null;
+  max_activations: number | null;
+  expires_at: Timestamp | null;
+  features: Json;
+  metadata: Json;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ActivationTable {
+  id: string;
+  license_id: string;
+  fingerprint: string;
+  name: string | null;
+  platform: string | null;
+  hostname: string | null;
+  ip: string | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export type Role = 'owner' | 'admin' | 'security' | 'support' | 'viewer';
+
+export interface AdminTable {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  password_hash: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  last_login_at: Timestamp | null;
+}
+
+export interface SessionTable {
+  id: string;
+  token_hash: string;
+  csrf_hash: string;
+  admin_id: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export type ApiKeyScope = 'admin' | 'licenses';
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  scope: ApiKeyScope;
+  role: Role | null;
+  environment: 'live' | 'test';
+  key_hash: string;
+  masked: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface LoginFailureTable {
+  id: string;
+  email: string;
+  ip: string;
+  at: Timestamp;
+}
+
+export interface Database {
+  products: ProductTable;
+  customers: CustomerTable;
+  customer_notes: CustomerNoteTable;
+  licenses: LicenseTable;
+  activations: ActivationTable;
+  admins: AdminTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  login_failures: LoginFailureTable;
+}

@@ -1,0 +1,55 @@
+import pino from 'pino';
+import { createApiKeyService } from './access/api-key.service.js';
+import { createSessionService } from './access/session.service.js';
+import type { Config } from './config/config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createMetrics } from './http/metrics.js';
+import { createLicensingServices } from './licensing/licensing.services.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import type { CoreDeps } from './shared/deps.js';
+import { createIdGenerator } from './shared/ids.js';
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  sleep?: (ms: number) => Promise<void>;
+  logger?: CoreDeps['logger'];
+}
+
+/** Builds every dependency once, explicitly, in dependency order. Migrations run before anything else. */
+export async function createServices(config: Config, overrides: ServiceOverrides = {}) {
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  const clock = overrides.clock ?? systemClock;
+  const core: CoreDeps = {
+    config,
+    database,
+    db: database.db,
+    clock,
+    ids: createIdGenerator(clock),
+    logger: overrides.logger ?? pino({ level: config.logLevel }),
+    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+  const metrics = createMetrics();
+  const apiKeys = createApiKeyService(core);
+  const sessions = createSessionService(core);
+  const licensing = createLicensingServices(core);
+
+  return {
+    core,
+    metrics,
+    apiKeys,
+    sessions,
+    licensing,
+    async close(): Promise<void> {
+      await database.destroy();
+    },
+  };
+}
+
+export type Services = Awaited<ReturnType<typeof createServices>>;
