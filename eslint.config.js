@@ -15,6 +15,8 @@ export default tseslint.config(
       ],
     },
   },
+  // Migrations are frozen in time and take Kysely<any>: they must not depend on today's table types.
+  { files: ['src/db/migrations/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
     files: ['src/config/**', 'test/**', 'bench/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
