@@ -59,8 +59,7 @@ export function adminRoutes(services: Services) {
         schema: { tags, params: AdminParams, response: { 200: Admin } },
         config: { access: { auth: 'admin', permission: 'admins:write' } },
       },
-      async (request) =>
-        admins.delete(request.params.id, principalRole(requirePrincipal(request.principal))),
+      async (request) => admins.delete(request.params.id, principalRole(requirePrincipal(request.principal))),
     );
   };
 }

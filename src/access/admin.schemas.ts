@@ -55,7 +55,9 @@ export const LoginBody = Type.Object(
 
 export const LoginResponse = Type.Object({
   admin: Admin,
-  csrf_token: Type.String({ description: 'Send it back as the x-csrf-token header on state-changing requests' }),
+  csrf_token: Type.String({
+    description: 'Send it back as the x-csrf-token header on state-changing requests',
+  }),
 });
 
 export const ProfileBody = Type.Object(

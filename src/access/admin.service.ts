@@ -50,7 +50,8 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
       assertCanGrant(granter, input.role);
       checkPasswordStrength(input.password);
       const email = normalizeEmail(input.email);
-      if (!email.includes('@')) throw validationError([{ field: 'email', message: 'must be an email address' }]);
+      if (!email.includes('@'))
+        throw validationError([{ field: 'email', message: 'must be an email address' }]);
       const now = clock.now().toISOString();
       const row = {
         id: ids.next('adm'),

@@ -47,7 +47,10 @@ export function apiKeyRoutes(services: Services) {
         // A key acts with its role, so handing out a role above one's own would be an escalation.
         const keyRole = scope === 'admin' ? (role ?? 'admin') : null;
         if (keyRole && !canGrant(creatorRole, keyRole)) {
-          throw new AppError('ERR_INSUFFICIENT_SCOPE', `Your role may not create a key with the role "${keyRole}".`);
+          throw new AppError(
+            'ERR_INSUFFICIENT_SCOPE',
+            `Your role may not create a key with the role "${keyRole}".`,
+          );
         }
         const { apiKey, secret } = await apiKeys.create({
           name,
@@ -80,7 +83,10 @@ export function apiKeyRoutes(services: Services) {
         const revokerRole = principalRole(requirePrincipal(request.principal));
         const apiKey = await apiKeys.get(request.params.id);
         if (apiKey.role && !canGrant(revokerRole, apiKey.role)) {
-          throw new AppError('ERR_INSUFFICIENT_SCOPE', `Your role may not revoke a key with the role "${apiKey.role}".`);
+          throw new AppError(
+            'ERR_INSUFFICIENT_SCOPE',
+            `Your role may not revoke a key with the role "${apiKey.role}".`,
+          );
         }
         return apiKeys.revoke(apiKey.id);
       },

@@ -53,7 +53,8 @@ export function authRoutes(services: Services) {
           reply.setCookie(CSRF_COOKIE, result.csrfToken, { ...cookieOptions, httpOnly: false, expires });
           return { admin: result.admin, csrf_token: result.csrfToken };
         } catch (error) {
-          if (error instanceof LoginThrottledError) reply.header('retry-after', String(error.retryAfterSeconds));
+          if (error instanceof LoginThrottledError)
+            reply.header('retry-after', String(error.retryAfterSeconds));
           throw error;
         }
       },
@@ -117,7 +118,10 @@ export function authRoutes(services: Services) {
 
     app.post(
       '/auth/password',
-      { schema: { tags, body: PasswordChangeBody }, config: { access: { auth: 'admin', permission: 'self' } } },
+      {
+        schema: { tags, body: PasswordChangeBody },
+        config: { access: { auth: 'admin', permission: 'self' } },
+      },
       async (request, reply) => {
         const principal = adminOnly(request.principal);
         try {
@@ -128,7 +132,8 @@ export function authRoutes(services: Services) {
             request.ip,
           );
         } catch (error) {
-          if (error instanceof LoginThrottledError) reply.header('retry-after', String(error.retryAfterSeconds));
+          if (error instanceof LoginThrottledError)
+            reply.header('retry-after', String(error.retryAfterSeconds));
           throw error;
         }
         return reply.code(204).send();

@@ -50,7 +50,8 @@ function authorize(principal: Principal, access: Exclude<RouteAccess, { auth: 'p
   const role =
     principal.kind === 'admin' ? principal.role : principal.scope === 'admin' ? principal.role : null;
   if (!role) throw new AppError('ERR_INSUFFICIENT_SCOPE');
-  if (access.permission !== 'self' && !can(role, access.permission)) throw new AppError('ERR_INSUFFICIENT_SCOPE');
+  if (access.permission !== 'self' && !can(role, access.permission))
+    throw new AppError('ERR_INSUFFICIENT_SCOPE');
 }
 
 /** One row per route and method: what the auth matrix test walks, so new routes are covered unasked. */

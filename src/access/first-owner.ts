@@ -20,6 +20,8 @@ export async function ensureOwner(
   const generated = initial.password === undefined;
   const password = initial.password ?? randomBase62(24);
   const owner = await admins.create({ email, password, role: 'owner', name: 'Owner' }, null);
-  write(generated ? `owner created: ${owner.email} / password: ${password}\n` : `owner created: ${owner.email}\n`);
+  write(
+    generated ? `owner created: ${owner.email} / password: ${password}\n` : `owner created: ${owner.email}\n`,
+  );
   return owner;
 }

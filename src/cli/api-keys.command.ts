@@ -32,7 +32,9 @@ export async function createApiKeyAction(
       environment: options.env,
     });
     const { apiKey } = created;
-    io.out(`api key created: ${apiKey.id} ${apiKey.name} (${apiKey.scope}${apiKey.role ? `, ${apiKey.role}` : ''})`);
+    io.out(
+      `api key created: ${apiKey.id} ${apiKey.name} (${apiKey.scope}${apiKey.role ? `, ${apiKey.role}` : ''})`,
+    );
     io.out('the secret below is shown only now:');
     io.out(created.secret);
     return created;

@@ -17,7 +17,7 @@ export function describeError(error: unknown): Error {
         .map((d) => `${String(d.field)} ${String(d.message)}`)
         .join('; ')
     : '';
-  return new Error(fields ? `${error.message} (${fields})` : error.message);
+  return new Error(fields || error.message);
 }
 
 /** Services for one command; log lines go to stderr so stdout carries only the command's answer. */

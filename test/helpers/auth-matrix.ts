@@ -68,7 +68,8 @@ export async function prepareMatrix(t: TestContext): Promise<MatrixCredentials> 
   await keys.revoke(revoked.apiKey.id);
   const expiringInMs = 60_000;
   const expiresAt = new Date(t.clock.now().getTime() + expiringInMs).toISOString();
-  const expiringKey = (await keys.create({ name: 'expiring', scope: 'admin', role: 'owner', expiresAt })).secret;
+  const expiringKey = (await keys.create({ name: 'expiring', scope: 'admin', role: 'owner', expiresAt }))
+    .secret;
   return {
     roleKeys,
     licenseKey,
@@ -90,7 +91,12 @@ function call(t: TestContext, route: RouteAccessEntry, key: string | null, heade
   });
 }
 
-function expectError(response: LightMyRequestResponse, status: number, code: string | undefined, label: string) {
+function expectError(
+  response: LightMyRequestResponse,
+  status: number,
+  code: string | undefined,
+  label: string,
+) {
   const where = `${label}: got ${response.statusCode} ${response.body.slice(0, 200)}`;
   expect(response.statusCode, where).toBe(status);
   if (code) expect(response.json().error.code, where).toBe(code);
@@ -116,7 +122,11 @@ async function checkBadKeys(t: TestContext, c: MatrixCredentials, route: RouteAc
   }
 }
 
-export async function checkAdminRoute(t: TestContext, c: MatrixCredentials, route: AdminRoute): Promise<void> {
+export async function checkAdminRoute(
+  t: TestContext,
+  c: MatrixCredentials,
+  route: AdminRoute,
+): Promise<void> {
   await checkBadKeys(t, c, route);
   expectError(await call(t, route, c.licenseKey), 403, 'ERR_INSUFFICIENT_SCOPE', 'licence-scoped key');
 
@@ -145,15 +155,28 @@ export async function checkAdminRoute(t: TestContext, c: MatrixCredentials, rout
   if (isMutation(route.method)) {
     for (const csrf of [null, c.viewer.csrf]) {
       const response = await c.owner.request({ method, url, payload: {}, csrf });
-      expectError(response, 403, 'ERR_CSRF_INVALID', `owner session with ${csrf ? "another session's" : 'no'} CSRF token`);
+      expectError(
+        response,
+        403,
+        'ERR_CSRF_INVALID',
+        `owner session with ${csrf ? "another session's" : 'no'} CSRF token`,
+      );
     }
   }
 }
 
-export async function checkLicenseRoute(t: TestContext, c: MatrixCredentials, route: LicenseRoute): Promise<void> {
+export async function checkLicenseRoute(
+  t: TestContext,
+  c: MatrixCredentials,
+  route: LicenseRoute,
+): Promise<void> {
   await checkBadKeys(t, c, route);
   // A portal session is for administration only.
-  const response = await c.owner.request({ method: route.method as 'GET', url: fillPath(route.url), payload: {} });
+  const response = await c.owner.request({
+    method: route.method as 'GET',
+    url: fillPath(route.url),
+    payload: {},
+  });
   expectError(response, 401, 'ERR_UNAUTHENTICATED', 'portal session on a licence route');
   expectAllowed(await call(t, route, c.licenseKey), 'licence-scoped key');
 }

@@ -14,10 +14,20 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
     t.request({ method: 'POST', url: '/api/v1/admins', payload, ...(key ? { key } : {}) });
 
   it('creates an admin with a lowercased email and never shows the password or its hash', async () => {
-    const response = await create({ email: 'New.Admin@Example.TEST', password: PASSWORD, role: 'support', name: 'N' });
+    const response = await create({
+      email: 'New.Admin@Example.TEST',
+      password: PASSWORD,
+      role: 'support',
+      name: 'N',
+    });
     expect(response.statusCode).toBe(201);
     const admin = response.json();
-    expect(admin).toMatchObject({ email: 'new.admin@example.test', role: 'support', name: 'N', last_login_at: null });
+    expect(admin).toMatchObject({
+      email: 'new.admin@example.test',
+      role: 'support',
+      name: 'N',
+      last_login_at: null,
+    });
     expect(admin.id).toMatch(/^adm_/);
     for (const body of [
       response.body,
@@ -42,11 +52,15 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
   it('refuses passwords shorter than 12 or longer than 1024 characters, without echoing them', async () => {
     const short = await create({ email: 'short@example.test', password: 'elevenchars', role: 'viewer' });
     expect(short.statusCode).toBe(422);
-    expect(short.json().error.details).toEqual([{ field: 'password', message: 'must be at least 12 characters' }]);
+    expect(short.json().error.details).toEqual([
+      { field: 'password', message: 'must be at least 12 characters' },
+    ]);
     expect(short.body).not.toContain('elevenchars');
     const long = await create({ email: 'long@example.test', password: 'x'.repeat(1025), role: 'viewer' });
     expect(long.statusCode).toBe(422);
-    expect((await create({ email: 'ok12@example.test', password: 'x'.repeat(12), role: 'viewer' })).statusCode).toBe(201);
+    expect(
+      (await create({ email: 'ok12@example.test', password: 'x'.repeat(12), role: 'viewer' })).statusCode,
+    ).toBe(201);
   });
 
   it('rejects unknown fields and roles with 422', async () => {
@@ -93,10 +107,18 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
 
   it('protects the last owner from demotion and deletion, but not the second-to-last', async () => {
     const owner = await createAdmin(t, 'owner');
-    const owners = await t.services.core.db.selectFrom('admins').select('id').where('role', '=', 'owner').execute();
+    const owners = await t.services.core.db
+      .selectFrom('admins')
+      .select('id')
+      .where('role', '=', 'owner')
+      .execute();
     expect(owners).toHaveLength(1);
 
-    const demote = await t.request({ method: 'PATCH', url: `/api/v1/admins/${owner.id}`, payload: { role: 'admin' } });
+    const demote = await t.request({
+      method: 'PATCH',
+      url: `/api/v1/admins/${owner.id}`,
+      payload: { role: 'admin' },
+    });
     expect(demote.statusCode).toBe(409);
     const remove = await t.request({ method: 'DELETE', url: `/api/v1/admins/${owner.id}` });
     expect(remove.statusCode).toBe(409);
@@ -115,7 +137,9 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
     const page1 = (await t.request({ method: 'GET', url: '/api/v1/admins?limit=2' })).json();
     expect(page1.data).toHaveLength(2);
     expect(page1.next_cursor).toEqual(expect.any(String));
-    const page2 = (await t.request({ method: 'GET', url: `/api/v1/admins?limit=2&cursor=${page1.next_cursor}` })).json();
+    const page2 = (
+      await t.request({ method: 'GET', url: `/api/v1/admins?limit=2&cursor=${page1.next_cursor}` })
+    ).json();
     expect(page2.data[0].id < page1.data[1].id).toBe(true);
   });
 

@@ -60,7 +60,11 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     const ownerKeyId = (await t.request({ method: 'GET', url: '/api/v1/api-keys?limit=200' }))
       .json()
       .data.find((k: { role: string | null }) => k.role === 'owner').id;
-    const revoke = await t.request({ method: 'DELETE', url: `/api/v1/api-keys/${ownerKeyId}`, key: adminKey });
+    const revoke = await t.request({
+      method: 'DELETE',
+      url: `/api/v1/api-keys/${ownerKeyId}`,
+      key: adminKey,
+    });
     expect(revoke.statusCode).toBe(403);
   });
 
@@ -82,7 +86,9 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     const past = await create({ name: 'old', scope: 'admin', expires_at: '2000-01-01T00:00:00Z' });
     expect(past.statusCode).toBe(422);
     const soon = new Date(t.clock.now().getTime() + 60_000).toISOString();
-    const key = (await create({ name: 'short-lived', scope: 'admin', role: 'viewer', expires_at: soon })).json();
+    const key = (
+      await create({ name: 'short-lived', scope: 'admin', role: 'viewer', expires_at: soon })
+    ).json();
     const use = () => t.request({ method: 'GET', url: '/api/v1/auth/me', key: key.secret });
     expect((await use()).statusCode).toBe(200);
     t.clock.advance(61_000);
@@ -97,6 +103,9 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     const roleOnLicences = await create({ name: 'x', scope: 'licenses', role: 'viewer' });
     expect(roleOnLicences.statusCode).toBe(422);
     expect(roleOnLicences.json().error.details).toEqual([{ field: 'role', message: expect.any(String) }]);
-    expect((await t.request({ method: 'DELETE', url: '/api/v1/api-keys/key_01jzzzzzzzzzzzzzzzzzzzzzzz' })).statusCode).toBe(404);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/api/v1/api-keys/key_01jzzzzzzzzzzzzzzzzzzzzzzz' }))
+        .statusCode,
+    ).toBe(404);
   });
 });

@@ -43,13 +43,19 @@ describe.each(DIALECTS)('security matrix on %s', (dialect) => {
   });
   afterAll(() => t.close());
 
-  it.each(adminRows.map((r) => [`${r.method} ${r.url}`, r] as const))('admin route %s', async (_name, route) => {
-    await checkAdminRoute(t, credentials, route);
-  });
+  it.each(adminRows.map((r) => [`${r.method} ${r.url}`, r] as const))(
+    'admin route %s',
+    async (_name, route) => {
+      await checkAdminRoute(t, credentials, route);
+    },
+  );
 
   if (licenseRows.length > 0) {
-    it.each(licenseRows.map((r) => [`${r.method} ${r.url}`, r] as const))('licence route %s', async (_name, route) => {
-      await checkLicenseRoute(t, credentials, route);
-    });
+    it.each(licenseRows.map((r) => [`${r.method} ${r.url}`, r] as const))(
+      'licence route %s',
+      async (_name, route) => {
+        await checkLicenseRoute(t, credentials, route);
+      },
+    );
   }
 });

@@ -78,7 +78,12 @@ describe.each(DIALECTS)('portal sessions on %s', (dialect) => {
     try {
       for (let i = 0; i < 10; i++) {
         await expect(
-          sessions.login({ email: admin.email, password: 'wrong password!', ip: '10.2.0.1', userAgent: null }),
+          sessions.login({
+            email: admin.email,
+            password: 'wrong password!',
+            ip: '10.2.0.1',
+            userAgent: null,
+          }),
         ).rejects.toMatchObject({ code: 'ERR_INVALID_CREDENTIALS' });
       }
     } finally {
@@ -151,7 +156,9 @@ describe.each(DIALECTS)('portal sessions on %s', (dialect) => {
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error.code).toBe('ERR_CSRF_INVALID');
     }
-    expect((await session.request({ method: 'GET', url: '/api/v1/auth/me', csrf: null })).statusCode).toBe(200);
+    expect((await session.request({ method: 'GET', url: '/api/v1/auth/me', csrf: null })).statusCode).toBe(
+      200,
+    );
     const ok = await session.request(patch);
     expect(ok.statusCode).toBe(200);
     expect(ok.json().name).toBe('Vi');
