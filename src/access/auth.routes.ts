@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { Services } from '../services.js';
+import type { AdminRecord } from './admin.repository.js';
 import { LoginBody, LoginResponse, Me, PasswordChangeBody, ProfileBody } from './admin.schemas.js';
 import { SESSION_COOKIE } from './authenticate.js';
 import { ROLE_PERMISSIONS } from './permissions.js';
@@ -15,6 +16,12 @@ import { LoginThrottledError } from './session.service.js';
 export const CSRF_COOKIE = 'km_csrf';
 
 const tags = ['auth'];
+
+function profile(admin: AdminRecord, sessionMasked: string) {
+  const { id, email, name, role } = admin;
+  const permissions = [...ROLE_PERMISSIONS[role]];
+  return { type: 'admin' as const, id, email, name, role, permissions, session: sessionMasked };
+}
 
 function adminOnly(principal: Principal | null): Extract<Principal, { kind: 'admin' }> {
   const p = requirePrincipal(principal);
@@ -82,16 +89,7 @@ export function authRoutes(services: Services) {
           const { apiKeyId: id, name, role } = principal;
           return { type: 'api_key' as const, id, email: null, name, role, permissions, session: null };
         }
-        const admin = await admins.get(principal.adminId);
-        return {
-          type: 'admin' as const,
-          id: admin.id,
-          email: admin.email,
-          name: admin.name,
-          role: admin.role,
-          permissions,
-          session: principal.sessionMasked,
-        };
+        return profile(await admins.get(principal.adminId), principal.sessionMasked);
       },
     );
 
@@ -103,16 +101,9 @@ export function authRoutes(services: Services) {
       },
       async (request) => {
         const principal = adminOnly(request.principal);
+        // Only the name changes, so no role check applies (the null granter).
         const admin = await admins.update(principal.adminId, { name: request.body.name }, null);
-        return {
-          type: 'admin' as const,
-          id: admin.id,
-          email: admin.email,
-          name: admin.name,
-          role: admin.role,
-          permissions: [...ROLE_PERMISSIONS[admin.role]],
-          session: principal.sessionMasked,
-        };
+        return profile(admin, principal.sessionMasked);
       },
     );
 

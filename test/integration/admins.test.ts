@@ -156,6 +156,21 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
     expect((await session.request({ method: 'GET', url: '/api/v1/auth/me' })).statusCode).toBe(401);
   });
 
+  it('sets the session cookie without Secure unless configured (plain-HTTP local installs)', async () => {
+    const session = await signIn(t, 'viewer', '10.21.0.1');
+    const response = await session.request({ method: 'GET', url: '/api/v1/auth/me' });
+    expect(response.statusCode).toBe(200);
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: session.admin.email, password: PASSWORD },
+      remoteAddress: '10.21.0.2',
+    });
+    const cookie = again.cookies.find((c) => c.name === 'km_session');
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.secure).toBeUndefined();
+  });
+
   it('shows an admin key its own profile on /auth/me', async () => {
     const me = await t.request({ method: 'GET', url: '/api/v1/auth/me' });
     expect(me.statusCode).toBe(200);
