@@ -1,3 +1,4 @@
+import { ensureOwner } from './access/first-owner.js';
 import { buildApp } from './app.js';
 import type { Config } from './config/config.js';
 import { createServices } from './services.js';
@@ -5,6 +6,7 @@ import { createServices } from './services.js';
 /** The process: build services and app, listen, and shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
+  await ensureOwner(services.admins, config.initialAdmin);
   const app = await buildApp(services);
   let closing = false;
   const shutdown = async (signal: string) => {

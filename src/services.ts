@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { createAdminService } from './access/admin.service.js';
 import { createApiKeyService } from './access/api-key.service.js';
 import { createSessionService } from './access/session.service.js';
 import type { Config } from './config/config.js';
@@ -37,13 +38,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   };
   const metrics = createMetrics();
   const apiKeys = createApiKeyService(core);
-  const sessions = createSessionService(core);
+  const admins = createAdminService(core);
+  const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
 
   return {
     core,
     metrics,
     apiKeys,
+    admins,
     sessions,
     licensing,
     async close(): Promise<void> {

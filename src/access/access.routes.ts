@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { adminRoutes } from './admin.routes.js';
+import { apiKeyRoutes } from './api-key.routes.js';
+import { authRoutes } from './auth.routes.js';
 
-export function accessRoutes(_services: Services) {
-  return async function (_app: FastifyInstance): Promise<void> {};
+export function accessRoutes(services: Services) {
+  return async function (app: FastifyInstance): Promise<void> {
+    await app.register(authRoutes(services));
+    await app.register(adminRoutes(services));
+    await app.register(apiKeyRoutes(services));
+  };
 }

@@ -1,4 +1,5 @@
 import type { ApiKeyScope, Role } from '../db/schema.js';
+import { AppError } from '../http/errors.js';
 import type { Permission } from './permissions.js';
 
 /** Who is making the request, once authentication has succeeded. */
@@ -22,9 +23,13 @@ export type Principal =
       masked: string;
     };
 
-/** How a route is reached: the licence API by any API key, administration by admin keys or sessions. */
+/**
+ * How a route is reached: the licence API by any API key, administration by admin keys or sessions.
+ * `permission: 'self'` marks routes on the caller's own account (profile, password, logout): any
+ * authenticated admin principal may use them, whatever its role.
+ */
 export type RouteAccess =
-  { auth: 'public' } | { auth: 'license' } | { auth: 'admin'; permission: Permission };
+  { auth: 'public' } | { auth: 'license' } | { auth: 'admin'; permission: Permission | 'self' };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,4 +42,19 @@ declare module 'fastify' {
 
 export function actorName(principal: Principal): string {
   return principal.kind === 'admin' ? principal.email : principal.name;
+}
+
+/**
+ * The role a principal acts with: an admin's, or an admin-scope key's. A licence-scoped key has none
+ * and is refused here too, so it can never be mistaken for the command line's unrestricted granter.
+ */
+export function principalRole(principal: Principal): Role {
+  if (!principal.role) throw new AppError('ERR_INSUFFICIENT_SCOPE');
+  return principal.role;
+}
+
+/** Handlers behind an authenticated route call this instead of asserting non-null everywhere. */
+export function requirePrincipal(principal: Principal | null): Principal {
+  if (!principal) throw new AppError('ERR_UNAUTHENTICATED');
+  return principal;
 }

@@ -1,12 +1,181 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../http/errors.js';
+import { maskSessionToken } from '../logging/mask.js';
 import type { CoreDeps } from '../shared/deps.js';
+import type { AdminRecord } from './admin.repository.js';
+import { normalizeEmail, type AdminService } from './admin.service.js';
 import type { SessionAuthenticator } from './authenticate.js';
+import { createLoginFailureRepository } from './login-failure.repository.js';
+import { decideLogin, failureDelayMs, windowStart } from './login-throttle.js';
+import { verifyDummyPassword, verifyPassword } from './password.js';
+import type { Principal } from './principal.js';
+import { createSessionRepository } from './session.repository.js';
 
-// Placeholder until portal sessions land: every cookie is refused.
-export function createSessionService(_deps: CoreDeps): SessionAuthenticator {
+/** last_seen_at drives idle expiry; a minute's precision is enough and keeps writes off most requests. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** A login refused by throttling; the route turns `retryAfterSeconds` into a Retry-After header. */
+export class LoginThrottledError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('ERR_TOO_MANY_ATTEMPTS');
+  }
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface LoginResult {
+  admin: AdminRecord;
+  /** The cookie value and the CSRF token: returned once, stored only as hashes. */
+  token: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export function createSessionService(deps: CoreDeps, admins: AdminService) {
+  const { db, clock, ids, config, sleep } = deps;
+  const sessions = createSessionRepository(db);
+  const failures = createLoginFailureRepository(db);
+  const settings = config.loginThrottle;
+
+  async function throttle(email: string, ip: string): Promise<{ byEmail: string[]; byIp: string[] }> {
+    const since = windowStart(clock.now(), settings).toISOString();
+    const [byEmail, byIp] = await Promise.all([
+      failures.timesSince('email', email, since),
+      failures.timesSince('ip', ip, since),
+    ]);
+    return { byEmail, byIp };
+  }
+
+  /** Records a failed password check and slows the answer; shared by login and password change. */
+  async function recordFailure(email: string, ip: string): Promise<void> {
+    const now = clock.now();
+    await failures.insert({ id: ids.next('lgf'), email, ip, at: now.toISOString() });
+    const { byEmail, byIp } = await throttle(email, ip);
+    await sleep(failureDelayMs(Math.max(byEmail.length, byIp.length)));
+  }
+
+  async function assertNotThrottled(email: string, ip: string): Promise<void> {
+    const { byEmail, byIp } = await throttle(email, ip);
+    const decision = decideLogin(byEmail, byIp, clock.now(), settings);
+    if (!decision.allowed) throw new LoginThrottledError(decision.retryAfterSeconds);
+  }
+
+  const authenticator: SessionAuthenticator = {
+    async authenticate(token, csrfToken, requireCsrf): Promise<Principal> {
+      if (!token.startsWith('sess_')) throw new AppError('ERR_UNAUTHENTICATED');
+      const session = await sessions.findByTokenHash(sha256(token));
+      if (!session || !sameHash(session.token_hash, sha256(token))) throw new AppError('ERR_UNAUTHENTICATED');
+      const now = clock.now();
+      const idleLimit = new Date(session.last_seen_at).getTime() + config.sessions.idleMinutes * 60_000;
+      if (session.revoked_at || new Date(session.expires_at) <= now || idleLimit <= now.getTime()) {
+        throw new AppError('ERR_SESSION_EXPIRED');
+      }
+      if (requireCsrf && (csrfToken === undefined || !sameHash(session.csrf_hash, sha256(csrfToken)))) {
+        throw new AppError('ERR_CSRF_INVALID');
+      }
+      if (now.getTime() - new Date(session.last_seen_at).getTime() >= TOUCH_INTERVAL_MS) {
+        await sessions.touch(session.id, now.toISOString());
+      }
+      return {
+        kind: 'admin',
+        adminId: session.admin_id,
+        email: session.email,
+        role: session.role,
+        sessionId: session.id,
+        sessionMasked: maskSessionToken(token),
+      };
+    },
+  };
+
   return {
-    async authenticate() {
-      throw new AppError('ERR_UNAUTHENTICATED');
+    ...authenticator,
+
+    /**
+     * One answer for an unknown email and a wrong password, at the same cost (a dummy hash is
+     * verified), after a delay that grows with the recent failures of the account or the address.
+     */
+    async login(input: LoginInput): Promise<LoginResult> {
+      const email = normalizeEmail(input.email);
+      await assertNotThrottled(email, input.ip);
+      const admin = await admins.repository.findByEmailWithHash(email);
+      const ok = admin
+        ? await verifyPassword(admin.password_hash, input.password)
+        : (await verifyDummyPassword(input.password), false);
+      if (!admin || !ok) {
+        await recordFailure(email, input.ip);
+        throw new AppError('ERR_INVALID_CREDENTIALS');
+      }
+      const now = clock.now();
+      const nowIso = now.toISOString();
+      const token = `sess_${randomBytes(32).toString('base64url')}`;
+      const csrfToken = randomBytes(32).toString('base64url');
+      const expiresAt = new Date(now.getTime() + config.sessions.absoluteHours * 3_600_000).toISOString();
+      await db.transaction().execute(async (tx) => {
+        await failures.clearEmail(email, tx);
+        await admins.repository.update(admin.id, { last_login_at: nowIso }, tx);
+        await sessions.insert(
+          {
+            id: ids.next('ses'),
+            token_hash: sha256(token),
+            csrf_hash: sha256(csrfToken),
+            admin_id: admin.id,
+            ip: input.ip,
+            user_agent: input.userAgent,
+            created_at: nowIso,
+            last_seen_at: nowIso,
+            expires_at: expiresAt,
+            revoked_at: null,
+          },
+          tx,
+        );
+      });
+      await failures.pruneBefore(windowStart(now, settings).toISOString());
+      return { admin: await admins.get(admin.id), token, csrfToken, expiresAt };
+    },
+
+    async logout(sessionId: string): Promise<void> {
+      await sessions.revoke(sessionId, clock.now().toISOString());
+    },
+
+    /**
+     * Checks the current password under the same throttling as a login, sets the new one and ends
+     * every other session of the admin, so a stolen session dies with the old password.
+     */
+    async changePassword(
+      principal: { adminId: string; email: string; sessionId: string },
+      currentPassword: string,
+      newPassword: string,
+      ip: string,
+    ): Promise<void> {
+      await assertNotThrottled(principal.email, ip);
+      if (!(await admins.verifyPassword(principal.adminId, currentPassword))) {
+        await recordFailure(principal.email, ip);
+        throw new AppError('ERR_VALIDATION', undefined, [
+          { field: 'current_password', message: 'is not correct' },
+        ]);
+      }
+      await admins.setPassword(principal.adminId, newPassword, 'new_password');
+      await sessions.revokeAllForAdmin(principal.adminId, clock.now().toISOString(), principal.sessionId);
+    },
+
+    /** Used when an admin is deleted or demoted elsewhere: their open sessions end now. */
+    async revokeAllForAdmin(adminId: string): Promise<void> {
+      await sessions.revokeAllForAdmin(adminId, clock.now().toISOString(), null);
     },
   };
 }

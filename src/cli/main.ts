@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { registerAdminCommand } from './admin.command.js';
+import { registerApiKeysCommand } from './api-keys.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerServeCommand } from './serve.command.js';
 
@@ -12,6 +14,8 @@ const program = new Command('keymanager')
 const config = () => loadConfig();
 registerServeCommand(program, config);
 registerMigrateCommand(program, config);
+registerAdminCommand(program, config);
+registerApiKeysCommand(program, config);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 import { monotonicFactory } from 'ulidx';
 import type { Clock } from './clock.js';
 
-export type IdPrefix = 'prd' | 'cus' | 'note' | 'lic' | 'act' | 'key' | 'adm' | 'log' | 'imp';
+export type IdPrefix = 'prd' | 'cus' | 'note' | 'lic' | 'act' | 'key' | 'adm' | 'log' | 'imp' | 'ses' | 'lgf';
 
 /** Type-prefixed, time-sortable ids (`lic_01J…`): what the API exposes and stores. */
 export interface IdGenerator {
