@@ -58,7 +58,13 @@ export function licenseBulkRoutes(bulk: LicenseBulkService) {
       '/licenses/export',
       {
         config: { access: { auth: 'admin', permission: 'licenses:export' } },
-        schema: { tags, querystring: ExportQuery, produces: ['text/csv'] },
+        schema: {
+          tags,
+          description:
+            'CSV of the licences matching the list filters, newest first. features and metadata are JSON cells; an empty max_activations means unlimited. Keys are exported in full: this export is for admins holding licenses:export.',
+          querystring: ExportQuery,
+          produces: ['text/csv'],
+        },
       },
       async (request, reply) => {
         const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
