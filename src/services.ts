@@ -21,7 +21,7 @@ export interface ServiceOverrides {
 export async function createServices(config: Config, overrides: ServiceOverrides = {}) {
   const database = openDatabase(config.database);
   try {
-    await migrateToLatest(database);
+    await migrateToLatest(database.db);
   } catch (error) {
     await database.destroy();
     throw error;

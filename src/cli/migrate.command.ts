@@ -10,7 +10,7 @@ export function registerMigrateCommand(program: Command, config: () => Config): 
     .action(async () => {
       const database = openDatabase(config().database);
       try {
-        const applied = await migrateToLatest(database);
+        const applied = await migrateToLatest(database.db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
       } finally {
         await database.destroy();

@@ -14,8 +14,6 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface DatabaseHandle {
   db: Db;
   dialect: Dialect;
-  /** The PostgreSQL schema everything lives in, when not the default one. */
-  schema?: string;
   ping(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -50,7 +48,6 @@ export function openDatabase(config: Config['database']): DatabaseHandle {
   return {
     db,
     dialect: config.kind,
-    ...(config.kind === 'postgres' && config.schema ? { schema: config.schema } : {}),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

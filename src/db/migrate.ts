@@ -1,14 +1,25 @@
-import { Migrator } from 'kysely';
-import type { DatabaseHandle } from './database.js';
+import { Migrator, PostgresAdapter, sql } from 'kysely';
+import type { Db } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 
+/**
+ * Kysely looks for its bookkeeping tables in every schema unless told which one, so a database holding
+ * several schemas (one per test file, or per tenant) would see another schema's tables and skip
+ * creating its own. On PostgreSQL the migrator is therefore pinned to the connection's current schema.
+ */
+async function migrationTableSchema(db: Db): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(database: DatabaseHandle): Promise<string[]> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one is ours.
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const schema = await migrationTableSchema(db);
   const migrator = new Migrator({
-    db: database.db,
+    db,
     provider: migrationProvider,
-    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -1,6 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { customerRoutes } from './customer.routes.js';
+import { licenseApiRoutes } from './license-api.routes.js';
+import { licenseBulkRoutes } from './license-bulk.routes.js';
+import { licenseRoutes } from './license.routes.js';
+import { productRoutes } from './product.routes.js';
 
-export function licensingRoutes(_services: Services) {
-  return async function (_app: FastifyInstance): Promise<void> {};
+export function licensingRoutes(services: Services) {
+  const { products, customers, licenses, licenseApi, bulk } = services.licensing;
+  return async function (app: FastifyInstance): Promise<void> {
+    // Every licensing route takes JSON (the import also CSV): Fastify's built-in text/plain parser
+    // would turn a wrong content type into a confusing 422 instead of a malformed request.
+    app.removeContentTypeParser('text/plain');
+    await app.register(productRoutes(products));
+    await app.register(customerRoutes(customers));
+    await app.register(licenseApiRoutes(licenseApi));
+    await app.register(licenseRoutes(licenses));
+    await app.register(licenseBulkRoutes(bulk));
+  };
 }

@@ -1,0 +1,120 @@
+import { parseJson } from '../db/json.js';
+import type { LicenseTable } from '../db/schema.js';
+import type { CoreDeps } from '../shared/deps.js';
+import type { ActivateBody, LicenseSummary } from './license-api.schemas.js';
+import { decideLicense, effectiveStatus, type LicenseFailureCode } from './license-validation.js';
+import type { Activation } from './license.schemas.js';
+import type { LicenseService } from './license.service.js';
+
+type LicenseRow = Pick<LicenseTable, 'id' | 'product_id' | 'status' | 'expires_at' | 'max_activations'> & {
+  features: unknown;
+};
+
+function summary(row: LicenseRow, activationsUsed: number, now: Date): LicenseSummary {
+  return {
+    id: row.id,
+    product_id: row.product_id,
+    status: effectiveStatus(row, now),
+    expires_at: row.expires_at,
+    features: parseJson<string[]>(row.features),
+    max_activations: row.max_activations,
+    activations_used: activationsUsed,
+  };
+}
+
+export type ApiFailureCode = LicenseFailureCode | 'ERR_ACTIVATION_NOT_FOUND';
+export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ApiFailureCode };
+
+/**
+ * The licence API: the hot path. Each call reads the licence once by key (seat count included) and
+ * decides with the pure `decideLicense`; failures come back as values for the route to answer.
+ */
+export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: LicenseService) {
+  const { repository, activations } = licenses;
+
+  return {
+    async validate(
+      key: string,
+      fingerprint: string | undefined,
+    ): Promise<Outcome<{ license: LicenseSummary }>> {
+      const row = await repository.findByKeyWithMachine(key, fingerprint);
+      if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
+      const now = clock.now();
+      const used = Number(row.activations_used ?? 0);
+      const machineActivated = fingerprint === undefined ? undefined : Boolean(row.machine_activation_id);
+      const decision = decideLicense(
+        { ...row, activations_used: used },
+        { kind: 'validate', machineActivated },
+        now,
+      );
+      if (!decision.valid) return { ok: false, code: decision.code };
+      return { ok: true, value: { license: summary(row, used, now) } };
+    },
+
+    async status(key: string): Promise<Outcome<LicenseSummary>> {
+      const row = await repository.findByKeyWithMachine(key, undefined);
+      if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
+      return { ok: true, value: summary(row, Number(row.activations_used ?? 0), clock.now()) };
+    },
+
+    /**
+     * Check and insert happen in one transaction holding the licence row, so parallel activations
+     * can never take more seats than `max_activations`.
+     */
+    async activate(
+      input: ActivateBody,
+      ip: string | null,
+    ): Promise<Outcome<{ activation: Activation; license: LicenseSummary }>> {
+      return db.transaction().execute(async (tx) => {
+        const row = await repository.findByKeyForUpdate(input.license_key, tx);
+        if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' } as const;
+        const seats = await activations.seatState(row.id, input.fingerprint, tx);
+        const now = clock.now();
+        const decision = decideLicense(
+          { ...row, activations_used: seats.used },
+          { kind: 'activate', machineActivated: seats.existingId !== null },
+          now,
+        );
+        if (!decision.valid) return { ok: false, code: decision.code } as const;
+
+        const at = now.toISOString();
+        const details = {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.platform !== undefined && { platform: input.platform }),
+          ...(input.hostname !== undefined && { hostname: input.hostname }),
+          ip,
+          last_seen_at: at,
+        };
+        const activation = seats.existingId
+          ? await activations.update(seats.existingId, details, tx)
+          : await activations.insert(
+              {
+                id: ids.next('act'),
+                license_id: row.id,
+                fingerprint: input.fingerprint,
+                name: null,
+                platform: null,
+                hostname: null,
+                first_seen_at: at,
+                ...details,
+              },
+              tx,
+            );
+        const used = seats.used + (seats.existingId ? 0 : 1);
+        return { ok: true, value: { activation, license: summary(row, used, now) } } as const;
+      });
+    },
+
+    async deactivate(key: string, fingerprint: string): Promise<Outcome<{ license: LicenseSummary }>> {
+      const row = await repository.findByKeyWithMachine(key, undefined);
+      if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
+      if (!(await activations.deleteByFingerprint(row.id, fingerprint))) {
+        return { ok: false, code: 'ERR_ACTIVATION_NOT_FOUND' };
+      }
+      const used = Math.max(0, Number(row.activations_used ?? 0) - 1);
+      return { ok: true, value: { license: summary(row, used, clock.now()) } };
+    },
+  };
+}
+
+export type LicenseApiService = ReturnType<typeof createLicenseApiService>;

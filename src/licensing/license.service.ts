@@ -1,0 +1,178 @@
+import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { parseJson, toJson } from '../db/json.js';
+import type { LicenseStatus, LicenseTable } from '../db/schema.js';
+import { AppError, notFound, validationError, type FieldError } from '../http/errors.js';
+import { toPage, type Page } from '../http/pagination.js';
+import type { CoreDeps } from '../shared/deps.js';
+import { createActivationRepository } from './activation.repository.js';
+import type { CustomerRepository } from './customer.repository.js';
+import { generateLicenseKey } from './license-key.js';
+import { effectiveStatus } from './license-validation.js';
+import { createLicenseRepository } from './license.repository.js';
+import type {
+  Activation,
+  CreateLicenseBody,
+  License,
+  LicenseFilters,
+  UpdateLicenseBody,
+} from './license.schemas.js';
+import type { ProductRepository } from './product.repository.js';
+
+type LicenseRow = Omit<LicenseTable, 'features' | 'metadata'> & {
+  features: unknown;
+  metadata: unknown;
+  activations_used: number | string | null;
+};
+
+export function toLicense(row: LicenseRow, now: Date): License {
+  return {
+    id: row.id,
+    key: row.key,
+    product_id: row.product_id,
+    customer_id: row.customer_id,
+    status: effectiveStatus(row, now),
+    status_reason: row.status_reason,
+    max_activations: row.max_activations,
+    activations_used: Number(row.activations_used ?? 0),
+    expires_at: row.expires_at,
+    features: parseJson<string[]>(row.features),
+    metadata: parseJson<Record<string, unknown>>(row.metadata),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+/** Timestamps are stored normalised so that string comparison on SQLite orders them correctly. */
+export const normaliseTimestamp = (value: string | null | undefined) =>
+  value == null ? null : new Date(value).toISOString();
+
+const keyTaken = () => new AppError('ERR_CONFLICT', 'A licence with this key already exists.');
+
+/** Which status changes are allowed from which stored status; revocation is final. */
+const TRANSITIONS: Record<'suspend' | 'unsuspend' | 'revoke', { from: LicenseStatus[]; to: LicenseStatus }> =
+  {
+    suspend: { from: ['active', 'expired'], to: 'suspended' },
+    unsuspend: { from: ['suspended'], to: 'active' },
+    revoke: { from: ['active', 'expired', 'suspended'], to: 'revoked' },
+  };
+
+export function createLicenseService(
+  { db, database, clock, ids }: CoreDeps,
+  refs: { products: ProductRepository; customers: CustomerRepository },
+) {
+  const repository = createLicenseRepository(db, database.dialect);
+  const activations = createActivationRepository(db);
+
+  async function get(id: string): Promise<License> {
+    const row = await repository.findById(id);
+    if (!row) throw notFound('Licence');
+    return toLicense(row, clock.now());
+  }
+
+  async function checkReferences(input: { product_id?: string; customer_id?: string | null }) {
+    const errors: FieldError[] = [];
+    const [product, customer] = await Promise.all([
+      input.product_id ? refs.products.findById(input.product_id) : true,
+      input.customer_id ? refs.customers.findById(input.customer_id) : true,
+    ]);
+    if (!product) errors.push({ field: 'product_id', message: 'does not refer to an existing product' });
+    if (!customer) errors.push({ field: 'customer_id', message: 'does not refer to an existing customer' });
+    if (errors.length) throw validationError(errors);
+  }
+
+  async function transition(id: string, action: keyof typeof TRANSITIONS, reason: string): Promise<License> {
+    const { from, to } = TRANSITIONS[action];
+    const current = await repository.findById(id);
+    if (!current) throw notFound('Licence');
+    if (!from.includes(current.status)) {
+      throw new AppError(
+        'ERR_CONFLICT',
+        `The licence is ${current.status}; it cannot be ${to === 'active' ? 'unsuspended' : to}.`,
+      );
+    }
+    await repository.update(id, {
+      status: to,
+      status_reason: to === 'active' ? null : reason,
+      updated_at: clock.now().toISOString(),
+    });
+    return get(id);
+  }
+
+  return {
+    repository,
+    activations,
+    get,
+
+    async list(filters: LicenseFilters, limit: number, beforeId?: string): Promise<Page<License>> {
+      const now = clock.now();
+      const rows = await repository.list(filters, now.toISOString(), limit + 1, beforeId);
+      return toPage(
+        rows.map((row) => toLicense(row, now)),
+        limit,
+      );
+    },
+
+    async create(input: CreateLicenseBody): Promise<License> {
+      await checkReferences(input);
+      const now = clock.now().toISOString();
+      const row = {
+        id: ids.next('lic'),
+        key: input.key ?? generateLicenseKey(),
+        product_id: input.product_id,
+        customer_id: input.customer_id ?? null,
+        status: 'active' as const,
+        status_reason: null,
+        max_activations: input.max_activations === undefined ? 1 : input.max_activations,
+        expires_at: normaliseTimestamp(input.expires_at),
+        features: toJson(input.features ?? []),
+        metadata: toJson(input.metadata ?? {}),
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await repository.insert([row]);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw keyTaken();
+        if (isForeignKeyViolation(error)) await checkReferences(input);
+        throw error;
+      }
+      return toLicense({ ...row, activations_used: 0 }, clock.now());
+    },
+
+    async update(id: string, input: UpdateLicenseBody): Promise<License> {
+      await checkReferences(input);
+      const updated = await repository.update(id, {
+        ...(input.customer_id !== undefined && { customer_id: input.customer_id }),
+        ...(input.max_activations !== undefined && { max_activations: input.max_activations }),
+        ...(input.expires_at !== undefined && { expires_at: normaliseTimestamp(input.expires_at) }),
+        ...(input.features !== undefined && { features: toJson(input.features) }),
+        ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
+        updated_at: clock.now().toISOString(),
+      });
+      if (!updated) throw notFound('Licence');
+      return get(id);
+    },
+
+    async remove(id: string): Promise<void> {
+      if (!(await repository.delete(id))) throw notFound('Licence');
+    },
+
+    suspend: (id: string, reason: string) => transition(id, 'suspend', reason),
+    unsuspend: (id: string, reason: string) => transition(id, 'unsuspend', reason),
+    revoke: (id: string, reason: string) => transition(id, 'revoke', reason),
+
+    async listActivations(licenseId: string, limit: number, beforeId?: string): Promise<Page<Activation>> {
+      await get(licenseId);
+      return toPage(await activations.listByLicense(licenseId, limit + 1, beforeId), limit);
+    },
+
+    async removeActivation(licenseId: string, activationId: string): Promise<void> {
+      await get(licenseId);
+      if (!(await activations.deleteById(licenseId, activationId))) {
+        throw new AppError('ERR_ACTIVATION_NOT_FOUND');
+      }
+    },
+  };
+}
+
+export type LicenseService = ReturnType<typeof createLicenseService>;

@@ -1,0 +1,93 @@
+import type { Selectable } from 'kysely';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { parseJson, toJson } from '../db/json.js';
+import type { ProductTable } from '../db/schema.js';
+import { AppError, notFound } from '../http/errors.js';
+import { toPage, type Page } from '../http/pagination.js';
+import type { CoreDeps } from '../shared/deps.js';
+import { createProductRepository } from './product.repository.js';
+import type { CreateProductBody, Product, UpdateProductBody } from './product.schemas.js';
+
+function toProduct(row: Selectable<ProductTable>): Product {
+  return {
+    id: row.id,
+    name: row.name,
+    code: row.code,
+    features: parseJson<string[]>(row.features),
+    metadata: parseJson<Record<string, unknown>>(row.metadata),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+const codeTaken = () => new AppError('ERR_CONFLICT', 'A product with this code already exists.');
+
+export function createProductService({ db, clock, ids }: CoreDeps) {
+  const repository = createProductRepository(db);
+
+  async function get(id: string): Promise<Product> {
+    const row = await repository.findById(id);
+    if (!row) throw notFound('Product');
+    return toProduct(row);
+  }
+
+  return {
+    repository,
+    get,
+
+    async list(limit: number, beforeId?: string): Promise<Page<Product>> {
+      return toPage((await repository.list(limit + 1, beforeId)).map(toProduct), limit);
+    },
+
+    async create(input: CreateProductBody): Promise<Product> {
+      const now = clock.now().toISOString();
+      const row = {
+        id: ids.next('prd'),
+        name: input.name,
+        code: input.code ?? null,
+        features: toJson(input.features ?? []),
+        metadata: toJson(input.metadata ?? {}),
+        created_at: now,
+        updated_at: now,
+      };
+      try {
+        await repository.insert(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw codeTaken();
+        throw error;
+      }
+      return get(row.id);
+    },
+
+    async update(id: string, input: UpdateProductBody): Promise<Product> {
+      try {
+        const updated = await repository.update(id, {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.code !== undefined && { code: input.code }),
+          ...(input.features !== undefined && { features: toJson(input.features) }),
+          ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
+          updated_at: clock.now().toISOString(),
+        });
+        if (!updated) throw notFound('Product');
+      } catch (error) {
+        if (isUniqueViolation(error)) throw codeTaken();
+        throw error;
+      }
+      return get(id);
+    },
+
+    async remove(id: string): Promise<void> {
+      const inUse = () => new AppError('ERR_CONFLICT', 'The product still has licences; delete them first.');
+      if (await repository.hasLicenses(id)) throw inUse();
+      try {
+        if (!(await repository.delete(id))) throw notFound('Product');
+      } catch (error) {
+        // A licence created between the check and the delete is caught by the foreign key.
+        if (isForeignKeyViolation(error)) throw inUse();
+        throw error;
+      }
+    },
+  };
+}
+
+export type ProductService = ReturnType<typeof createProductService>;
