@@ -25,6 +25,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON (and CSV where a route adds it): Fastify's built-in text/plain parser would turn
+  // a wrong content type into a confusing 422 instead of the contract's malformed request.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   await app.register(cookie);
   await registerOpenApi(app);

@@ -9,9 +9,6 @@ import { productRoutes } from './product.routes.js';
 export function licensingRoutes(services: Services) {
   const { products, customers, licenses, licenseApi, bulk } = services.licensing;
   return async function (app: FastifyInstance): Promise<void> {
-    // Every licensing route takes JSON (the import also CSV): Fastify's built-in text/plain parser
-    // would turn a wrong content type into a confusing 422 instead of a malformed request.
-    app.removeContentTypeParser('text/plain');
     await app.register(productRoutes(products));
     await app.register(customerRoutes(customers));
     await app.register(licenseApiRoutes(licenseApi));
