@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../../test/helpers/app.js';
 import { DIALECTS } from '../../test/helpers/database.js';
+import { registeredRoutes, type RegisteredRoute } from '../../test/helpers/routes.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -18,33 +18,6 @@ type OpenApi = {
 } & Json;
 
 const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-/**
- * Every method + path the router knows, read from Fastify's route tree (independent of the
- * OpenAPI plugin, which only sees what it is shown). Each line is `<tree drawing><segment> (<METHODS>)`,
- * indented four columns per level; a path is its ancestors' segments joined.
- */
-function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  const routes: { method: string; url: string }[] = [];
-  const ancestors: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const start = line.search(/[^\s│├└─]/);
-    if (start < 0) continue;
-    const match = /^(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(start));
-    if (!match) throw new Error(`unexpected route tree line: ${line}`);
-    const [, segment = '', methods = ''] = match;
-    ancestors.length = start / 4 - 1;
-    const url = ancestors.join('') + segment;
-    ancestors.push(segment);
-    for (const method of methods
-      .split(',')
-      .map((m) => m.trim())
-      .filter(Boolean)) {
-      routes.push({ method, url });
-    }
-  }
-  return routes;
-}
 
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -107,14 +80,14 @@ function documentsSuccessBody(operation: Operation): boolean {
 describe.each(DIALECTS)('the OpenAPI document on %s', (dialect) => {
   let t: TestContext;
   let doc: OpenApi;
-  let routes: { method: string; url: string }[];
+  let routes: RegisteredRoute[];
 
   beforeAll(async () => {
     t = await createTestApp(dialect);
     const response = await t.request({ method: 'GET', url: '/api/docs/json', key: null });
     expect(response.statusCode).toBe(200);
     doc = response.json();
-    routes = registeredRoutes(t.app).filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS');
+    routes = registeredRoutes(t.app).filter((r) => r.method !== 'OPTIONS');
   });
   afterAll(() => t.close());
 
