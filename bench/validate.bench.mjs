@@ -164,6 +164,8 @@ function printTable(rows) {
 }
 
 async function main() {
+  if (!(duration > 0) || !(connections > 0))
+    throw new Error('BENCH_DURATION and BENCH_CONNECTIONS must be > 0');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" (npm run bench does it)`);
   const rows = [];
   const json = { 'content-type': 'application/json' };
@@ -182,6 +184,10 @@ async function main() {
           payload,
         ),
       );
+    } catch (error) {
+      const output = keymanager.server.output();
+      if (output) error.message += `\n--- KeyManager output ---\n${output}`;
+      throw error;
     } finally {
       await stopAll();
       await rm(keymanager.dataDir, { recursive: true, force: true });
