@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../http/errors.js';
@@ -69,13 +70,16 @@ export function authRoutes(services: Services) {
 
     app.post(
       '/auth/logout',
-      { schema: { tags }, config: { access: { auth: 'admin', permission: 'self' } } },
+      {
+        schema: { tags, response: { 204: Type.Null() } },
+        config: { access: { auth: 'admin', permission: 'self' } },
+      },
       async (request, reply) => {
         const principal = requirePrincipal(request.principal);
         // An API key has no session to end; the call is a harmless no-op for it.
         if (principal.kind === 'admin') await sessions.logout(principal.sessionId);
         clearCookies(reply);
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
 
@@ -110,7 +114,7 @@ export function authRoutes(services: Services) {
     app.post(
       '/auth/password',
       {
-        schema: { tags, body: PasswordChangeBody },
+        schema: { tags, body: PasswordChangeBody, response: { 204: Type.Null() } },
         config: { access: { auth: 'admin', permission: 'self' } },
       },
       async (request, reply) => {
@@ -127,7 +131,7 @@ export function authRoutes(services: Services) {
             reply.header('retry-after', String(error.retryAfterSeconds));
           throw error;
         }
-        return reply.code(204).send();
+        return reply.code(204).send(null);
       },
     );
   };

@@ -32,6 +32,9 @@ function isCsv(contentType: string | undefined): boolean {
  * Import and export live in their own plugin so the CSV body parser applies to the import route
  * alone: every other route still answers `text/csv` with 400 like any wrong content type.
  */
+// Documented as CSV text; the handler streams it rather than building one string.
+const CsvStream = Type.Unsafe<Readable>({ type: 'string' });
+
 export function licenseBulkRoutes(bulk: LicenseBulkService) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -64,6 +67,9 @@ export function licenseBulkRoutes(bulk: LicenseBulkService) {
             'CSV of the licences matching the list filters, newest first. features and metadata are JSON cells; an empty max_activations means unlimited. Keys are exported in full: this export is for admins holding licenses:export.',
           querystring: ExportQuery,
           produces: ['text/csv'],
+          response: {
+            200: { description: 'CSV with a header row', content: { 'text/csv': { schema: CsvStream } } },
+          },
         },
       },
       async (request, reply) => {
