@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyScope, Role } from '../db/schema.js';
+import type { ApiKeyScope, ApiKeyTable, Role } from '../db/schema.js';
 import { AppError, notFound } from '../http/errors.js';
 import { toPage, type Page } from '../http/pagination.js';
 import { maskApiKey } from '../logging/mask.js';
@@ -11,6 +11,13 @@ import type { Principal } from './principal.js';
 const SECRET_FORMAT = /^km_(live|test)_[0-9A-Za-z]{32}$/;
 /** last_used_at is a hint, not an audit trail: writing it at most once a minute keeps it off the hot path. */
 const TOUCH_INTERVAL_MS = 60_000;
+/**
+ * Keys found valid are remembered this long, keyed by the secret's hash, so the licence API does not
+ * read the key table on every call. A revocation through this process takes effect at once; one made
+ * by another server process takes effect within this time (see README, "Several server processes").
+ */
+export const API_KEY_CACHE_TTL_MS = 10_000;
+const API_KEY_CACHE_MAX = 10_000;
 
 export interface NewApiKey {
   name: string;
@@ -28,6 +35,21 @@ function hashSecret(secret: string): string {
 export function createApiKeyService({ db, clock, ids }: CoreDeps) {
   const repository = createApiKeyRepository(db);
   const lastTouched = new Map<string, number>();
+  const verified = new Map<string, { row: ApiKeyTable; until: number }>();
+
+  async function findVerified(presented: string, now: number): Promise<ApiKeyTable | undefined> {
+    const cached = verified.get(presented);
+    if (cached && cached.until > now) return cached.row;
+    const row = await repository.findForAuthentication(presented);
+    // The lookup is by hash, so its timing says nothing about the secret; the final comparison is constant-time.
+    if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(presented, 'hex'))) {
+      verified.delete(presented);
+      return undefined;
+    }
+    if (verified.size >= API_KEY_CACHE_MAX) verified.clear();
+    verified.set(presented, { row, until: now + API_KEY_CACHE_TTL_MS });
+    return row;
+  }
 
   return {
     repository,
@@ -58,13 +80,9 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
     /** Resolves a bearer secret to a principal, or throws the contract's 401. */
     async authenticate(secret: string): Promise<Principal> {
       if (!SECRET_FORMAT.test(secret)) throw new AppError('ERR_INVALID_API_KEY');
-      const presented = hashSecret(secret);
-      const row = await repository.findForAuthentication(presented);
-      // The lookup is by hash, so its timing says nothing about the secret; the final comparison is constant-time.
-      if (!row || !timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(presented, 'hex'))) {
-        throw new AppError('ERR_INVALID_API_KEY');
-      }
       const now = clock.now();
+      const row = await findVerified(hashSecret(secret), now.getTime());
+      if (!row) throw new AppError('ERR_INVALID_API_KEY');
       if (row.revoked_at) throw new AppError('ERR_API_KEY_REVOKED');
       if (row.expires_at && new Date(row.expires_at) <= now) throw new AppError('ERR_API_KEY_EXPIRED');
       const touched = lastTouched.get(row.id) ?? 0;
@@ -95,6 +113,7 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
     async revoke(id: string): Promise<ApiKeyRecord> {
       await this.get(id);
       await repository.revoke(id, clock.now().toISOString());
+      for (const [hash, entry] of verified) if (entry.row.id === id) verified.delete(hash);
       return this.get(id);
     },
   };

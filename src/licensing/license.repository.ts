@@ -1,5 +1,6 @@
 import type { Expression, ExpressionBuilder, Insertable, SqlBool, Updateable } from 'kysely';
 import type { Dialect, Executor } from '../db/database.js';
+import { reusableQuery } from '../db/reusable-query.js';
 import type { Database, LicenseTable } from '../db/schema.js';
 import type { LicenseFilters } from './license.schemas.js';
 
@@ -50,6 +51,27 @@ function matches(eb: LicenseEb, filters: LicenseFilters, now: string): Expressio
 }
 
 export function createLicenseRepository(db: Executor, dialect: Dialect) {
+  // The licence API's one read: the licence, its seat count and, when a fingerprint is given, that
+  // machine's activation id, in a single statement compiled once.
+  const byKey = reusableQuery(db, 1, (key: string) =>
+    db.selectFrom('licenses').select(COLUMNS).select(activationsUsed).where('licenses.key', '=', key),
+  );
+  const byKeyWithMachine = reusableQuery(db, 2, (key: string, fingerprint: string) =>
+    db
+      .selectFrom('licenses')
+      .select(COLUMNS)
+      .select(activationsUsed)
+      .select((eb) =>
+        eb
+          .selectFrom('activations')
+          .select('activations.id')
+          .whereRef('activations.license_id', '=', 'licenses.id')
+          .where('activations.fingerprint', '=', fingerprint)
+          .as('machine_activation_id'),
+      )
+      .where('licenses.key', '=', key),
+  );
+
   return {
     async insert(rows: Insertable<LicenseTable>[], tx: Executor = db): Promise<void> {
       // Chunked so a large import stays under both stores' bound-parameter limits.
@@ -74,23 +96,10 @@ export function createLicenseRepository(db: Executor, dialect: Dialect) {
      * The licence API's one read: the licence, its seat count and, when a fingerprint is given, that
      * machine's activation id, in a single statement.
      */
-    async findByKeyWithMachine(key: string, fingerprint: string | undefined, tx: Executor = db) {
-      return tx
-        .selectFrom('licenses')
-        .select(COLUMNS)
-        .select(activationsUsed)
-        .$if(fingerprint !== undefined, (query) =>
-          query.select((eb) =>
-            eb
-              .selectFrom('activations')
-              .select('activations.id')
-              .whereRef('activations.license_id', '=', 'licenses.id')
-              .where('activations.fingerprint', '=', fingerprint ?? '')
-              .as('machine_activation_id'),
-          ),
-        )
-        .where('licenses.key', '=', key)
-        .executeTakeFirst();
+    async findByKeyWithMachine(key: string, fingerprint: string | undefined) {
+      if (fingerprint !== undefined) return byKeyWithMachine(key, fingerprint);
+      const row = await byKey(key);
+      return row && { ...row, machine_activation_id: null };
     },
 
     /**

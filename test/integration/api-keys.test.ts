@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/database.js';
 import { keyWithRole, signIn } from '../helpers/access.js';
+import { API_KEY_CACHE_TTL_MS } from '../../src/access/api-key.service.js';
 
 describe.each(DIALECTS)('API keys on %s', (dialect) => {
   let t: TestContext;
@@ -42,6 +43,24 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
     expect(revoked.json()).toMatchObject({ id: adminKey.id, revoked_at: expect.any(String) });
     expect(revoked.body).not.toContain(adminKey.secret);
     const after = await me(adminKey.secret);
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.code).toBe('ERR_API_KEY_REVOKED');
+  });
+
+  it('stops accepting a key revoked by another server process within the cache lifetime', async () => {
+    const key = (await create({ name: 'elsewhere', scope: 'admin' })).json();
+    const me = () => t.request({ method: 'GET', url: '/api/v1/api-keys', key: key.secret });
+    expect((await me()).statusCode).toBe(200);
+    // Another process revokes it straight in the shared database: this process has not been told.
+    await t.services.core.db
+      .updateTable('api_keys')
+      .set({ revoked_at: t.clock.now().toISOString() })
+      .where('id', '=', key.id)
+      .execute();
+    t.clock.advance(API_KEY_CACHE_TTL_MS - 1);
+    expect((await me()).statusCode).toBe(200);
+    t.clock.advance(1);
+    const after = await me();
     expect(after.statusCode).toBe(401);
     expect(after.json().error.code).toBe('ERR_API_KEY_REVOKED');
   });
