@@ -13,7 +13,7 @@ import {
 } from './license-import.js';
 import { generateLicenseKey } from './license-key.js';
 import type { License, LicenseFilters } from './license.schemas.js';
-import { normaliseTimestamp, toLicense, type LicenseService } from './license.service.js';
+import { newLicenseRow, toLicense, type LicenseService } from './license.service.js';
 import type { ProductRepository } from './product.repository.js';
 
 /** Enough for a person to fix a file; a file with more problems than this is wrong as a whole. */
@@ -83,20 +83,7 @@ export function createLicenseBulkService(
       if (errors.length) throw rejectImport(errors);
 
       const now = clock.now().toISOString();
-      const rows = inputs.map((input) => ({
-        id: ids.next('lic'),
-        key: input.key ?? generateLicenseKey(),
-        product_id: input.product_id,
-        customer_id: input.customer_id ?? null,
-        status: 'active' as const,
-        status_reason: null,
-        max_activations: input.max_activations === undefined ? 1 : input.max_activations,
-        expires_at: normaliseTimestamp(input.expires_at),
-        features: toJson(input.features ?? []),
-        metadata: toJson(input.metadata ?? {}),
-        created_at: now,
-        updated_at: now,
-      }));
+      const rows = inputs.map((input) => newLicenseRow(input, ids.next('lic'), now));
       try {
         await db.transaction().execute((tx) => repository.insert(rows, tx));
       } catch (error) {

@@ -56,6 +56,26 @@ const TRANSITIONS: Record<'suspend' | 'unsuspend' | 'revoke', { from: LicenseSta
     revoke: { from: ['active', 'expired', 'suspended'], to: 'revoked' },
   };
 
+type NewLicenseRow = Omit<LicenseTable, 'features' | 'metadata'> & { features: string; metadata: string };
+
+/** The row a new licence starts as, whether created alone or imported. */
+export function newLicenseRow(input: CreateLicenseBody, id: string, now: string): NewLicenseRow {
+  return {
+    id,
+    key: input.key ?? generateLicenseKey(),
+    product_id: input.product_id,
+    customer_id: input.customer_id ?? null,
+    status: 'active',
+    status_reason: null,
+    max_activations: input.max_activations === undefined ? 1 : input.max_activations,
+    expires_at: normaliseTimestamp(input.expires_at),
+    features: toJson(input.features ?? []),
+    metadata: toJson(input.metadata ?? {}),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 export function createLicenseService(
   { db, database, clock, ids }: CoreDeps,
   refs: { products: ProductRepository; customers: CustomerRepository },
@@ -115,20 +135,7 @@ export function createLicenseService(
     async create(input: CreateLicenseBody): Promise<License> {
       await checkReferences(input);
       const now = clock.now().toISOString();
-      const row = {
-        id: ids.next('lic'),
-        key: input.key ?? generateLicenseKey(),
-        product_id: input.product_id,
-        customer_id: input.customer_id ?? null,
-        status: 'active' as const,
-        status_reason: null,
-        max_activations: input.max_activations === undefined ? 1 : input.max_activations,
-        expires_at: normaliseTimestamp(input.expires_at),
-        features: toJson(input.features ?? []),
-        metadata: toJson(input.metadata ?? {}),
-        created_at: now,
-        updated_at: now,
-      };
+      const row = newLicenseRow(input, ids.next('lic'), now);
       try {
         await repository.insert([row]);
       } catch (error) {
