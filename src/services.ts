@@ -6,6 +6,7 @@ import type { Config } from './config/config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
+import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
@@ -37,6 +38,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   const metrics = createMetrics();
+  const loggingSettings = createLoggingSettingsHolder();
   const apiKeys = createApiKeyService(core);
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
@@ -45,6 +47,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   return {
     core,
     metrics,
+    loggingSettings,
     apiKeys,
     admins,
     sessions,

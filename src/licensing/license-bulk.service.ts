@@ -1,5 +1,4 @@
 import { isUniqueViolation } from '../db/database.js';
-import { toJson } from '../db/json.js';
 import { AppError } from '../http/errors.js';
 import type { CoreDeps } from '../shared/deps.js';
 import type { CustomerRepository } from './customer.repository.js';
@@ -11,7 +10,6 @@ import {
   ROW_NUMBERING,
   type ImportRowError,
 } from './license-import.js';
-import { generateLicenseKey } from './license-key.js';
 import type { License, LicenseFilters } from './license.schemas.js';
 import { newLicenseRow, toLicense, type LicenseService } from './license.service.js';
 import type { ProductRepository } from './product.repository.js';
