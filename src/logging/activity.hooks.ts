@@ -1,10 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type {
-  ActivityContext,
-  ActivityNote,
-  ActivityService,
-  AuditedAction,
-} from './activity.service.js';
+import type { ActivityContext, ActivityNote, ActivityService, AuditedAction } from './activity.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,12 +47,14 @@ export function activityContext(request: FastifyRequest): ActivityContext {
 function specOf(request: FastifyRequest, extra: ActivityNote = {}) {
   const config = request.routeOptions.config.activity;
   if (!config) throw new Error(`route ${request.routeOptions.url ?? ''} declares no activity`);
-  const params = request.params as { id?: unknown } | undefined;
+  // A nested resource (an activation of a licence) is named by its own id.
+  const params = request.params as { id?: unknown; activation_id?: unknown } | undefined;
+  const id = params?.activation_id ?? params?.id;
   return {
     action_type: config.action,
     resource_type: config.resource_type,
     ...(config.failure_action && { failure_action: config.failure_action }),
-    resource_id: typeof params?.id === 'string' ? params.id : null,
+    resource_id: typeof id === 'string' ? id : null,
     ...extra,
   };
 }

@@ -114,7 +114,8 @@ export function createActivityService(
     const appError = toAppError(error instanceof Error ? error : new Error(String(error)));
     const merged = { ...spec, ...notes, details: { ...spec.details, ...notes.details } };
     const details: Record<string, unknown> = { ...merged.details, reason: appError.message };
-    if (appError.code === 'ERR_VALIDATION' && appError.details !== undefined) details.fields = appError.details;
+    if (appError.code === 'ERR_VALIDATION' && appError.details !== undefined)
+      details.fields = appError.details;
     try {
       await repository.insert({
         ...baseRow(ctx, merged, spec.failure_action ?? spec.action_type),
@@ -149,7 +150,10 @@ export function createActivityService(
         const result = await db.transaction().execute(async (tx) => {
           const row = on ? baseRow(ctx, spec, spec.action_type) : null;
           if (row) {
-            await repository.insert({ ...row, details: toJson(scrub(spec.details ?? {})), result: 'pending' }, tx);
+            await repository.insert(
+              { ...row, details: toJson(scrub(spec.details ?? {})), result: 'pending' },
+              tx,
+            );
           }
           const value = await action(tx, entry);
           if (row) {

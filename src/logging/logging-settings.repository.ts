@@ -6,7 +6,11 @@ const LOGGING = 'logging';
 export function createSettingsRepository(db: Executor) {
   return {
     async findLogging(tx: Executor = db): Promise<unknown> {
-      const row = await tx.selectFrom('settings').select('value').where('id', '=', LOGGING).executeTakeFirst();
+      const row = await tx
+        .selectFrom('settings')
+        .select('value')
+        .where('id', '=', LOGGING)
+        .executeTakeFirst();
       return row ? parseJson<unknown>(row.value) : undefined;
     },
 

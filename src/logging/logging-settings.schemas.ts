@@ -41,7 +41,9 @@ export const LoggingSettingsPatch = Type.Object(
     log_blocklisted_api_calls: Type.Optional(Type.Boolean()),
     api_call_sample_rate: Type.Optional(SampleRate),
     excluded_endpoints: Type.Optional(ExcludedEndpoints),
-    retention_days: Type.Optional(Type.Partial(Type.Object(retentionFields), { additionalProperties: false })),
+    retention_days: Type.Optional(
+      Type.Partial(Type.Object(retentionFields), { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
