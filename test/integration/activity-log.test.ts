@@ -91,7 +91,7 @@ describe.each(DIALECTS)('admin activity log on %s', (dialect) => {
 
   describe('each administrative action writes exactly one entry', () => {
     type Step = () => Promise<LightMyRequestResponse>;
-    const req = (method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: unknown) =>
+    const req = (method: 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'GET', url: string, payload?: unknown) =>
       t.request({ method, url, ...(payload !== undefined && { payload: payload as object }) });
     const cases: [string, string, (ids: Record<string, string>) => Step][] = [
       ['PRODUCT_CREATED', 'product', () => () => req('POST', '/api/v1/products', { name: 'P' })],

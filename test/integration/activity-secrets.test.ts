@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activityRows } from '../helpers/activity.js';
-import { createAdmin, login, PASSWORD, sessionFrom } from '../helpers/access.js';
+import { createAdmin, login, sessionFrom } from '../helpers/access.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/database.js';
 import { createLicense, createProduct } from './licensing-fixtures.js';
