@@ -129,6 +129,15 @@ describe.each(DIALECTS)('one activity entry per administrative action on %s', (d
       expect(rows.map((r) => [r.action_type, r.resource_type, r.result, r.channel])).toEqual([
         [action, resourceType, 'success', 'api'],
       ]);
+      const row = rows[0];
+      expect(row).toMatchObject({ admin_user: 'test owner', actor_type: 'api_key', error_code: null });
+      // Bulk actions touch many licences; every other action names the one resource it changed.
+      if (!action.startsWith('LICENSES_')) {
+        expect(row?.resource_id).toMatch(/^(prd|cus|lic|act|key|adm)_|^logging$/);
+        expect(row?.resource).toBeTruthy();
+      }
+      const ownId = /\/(?:activations\/)?([a-z]+_[0-9a-z]+)$/.exec(response?.raw.req.url ?? '')?.[1];
+      if (ownId && action !== 'CUSTOMER_NOTE_ADDED') expect(row?.resource_id).toBe(ownId);
     });
   });
 
