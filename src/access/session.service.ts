@@ -129,6 +129,7 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
       const expiresAt = new Date(now.getTime() + config.sessions.absoluteHours * 3_600_000).toISOString();
       await audited(async (tx, entry) => {
         entry.note({
+          actor_id: admin.id,
           resource_id: admin.id,
           resource: `Admin ${admin.id} (${admin.email})`,
           details: { session: maskSessionToken(token) },

@@ -33,6 +33,7 @@ export function createActivityRepository(db: Executor) {
       id: string,
       patch: {
         result: ActivityResult;
+        actor_id?: string | null;
         resource_id?: string | null;
         resource?: string | null;
         details: string;

@@ -28,6 +28,8 @@ export interface ActivityContext {
 }
 
 export interface ActivityNote {
+  /** Known only once the action ran, as with a login: who turned out to be signing in. */
+  actor_id?: string;
   resource_id?: string | null;
   resource?: string | null;
   details?: Record<string, unknown>;
@@ -161,6 +163,7 @@ export function createActivityService(
               row.id,
               {
                 result: 'success',
+                ...(notes.actor_id !== undefined && { actor_id: notes.actor_id }),
                 resource_id: notes.resource_id ?? row.resource_id,
                 resource: notes.resource ?? row.resource,
                 details: toJson(scrub({ ...spec.details, ...notes.details })),

@@ -148,9 +148,12 @@ describe.each(DIALECTS)('one activity entry per administrative action on %s', (d
       const response = await login(t, admin.email, PASSWORD, '198.51.100.10');
       session = sessionFrom(response, t);
     });
-    expect(loginRows.map((r) => [r.action_type, r.result, r.admin_user, r.resource_id, r.ip])).toEqual([
-      ['ADMIN_LOGIN', 'success', admin.email, admin.id, '198.51.100.10'],
-    ]);
+    expect(
+      loginRows.map((r) => [r.action_type, r.result, r.admin_user, r.actor_id, r.resource_id, r.ip]),
+    ).toEqual([['ADMIN_LOGIN', 'success', admin.email, admin.id, admin.id, '198.51.100.10']]);
+    expect(loginRows[0] && detailsOf(loginRows[0])).toEqual({
+      session: `${session?.cookie.slice(0, 13) ?? ''}...`,
+    });
     if (!session) throw new Error('no session');
     const s = session;
     const rest = await newActivity(t, async () => {
