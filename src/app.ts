@@ -9,6 +9,8 @@ import { registerRequestMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { licensingRoutes } from './licensing/licensing.routes.js';
+import { registerActivityHooks } from './logging/activity.hooks.js';
+import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import type { Services } from './services.js';
 
 /** Registers everything in request order; never listens, so tests use app.inject(). */
@@ -33,10 +35,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerRequestMetrics(app, services.metrics);
   registerAuthentication(app, { apiKeys: services.apiKeys, sessions: services.sessions });
+  registerActivityHooks(app, services.activity);
 
   await app.register(healthRoutes({ database: services.core.database, metrics: services.metrics }));
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
+  await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
   await app.ready();
   return app;
 }

@@ -6,7 +6,7 @@ import { createServices } from './services.js';
 /** The process: build services and app, listen, and shut down gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
-  await ensureOwner(services.admins, config.initialAdmin);
+  await ensureOwner(services.admins, config.initialAdmin, undefined, services.activity);
   const app = await buildApp(services);
   let closing = false;
   const shutdown = async (signal: string) => {

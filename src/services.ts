@@ -6,7 +6,9 @@ import type { Config } from './config/config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
+import { createActivityService } from './logging/activity.service.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
+import { createLoggingSettingsService } from './logging/logging-settings.service.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
@@ -39,6 +41,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   };
   const metrics = createMetrics();
   const loggingSettings = createLoggingSettingsHolder();
+  const settings = createLoggingSettingsService(core, loggingSettings);
+  try {
+    await settings.load();
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  const activity = createActivityService(core, loggingSettings);
   const apiKeys = createApiKeyService(core);
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
@@ -48,6 +58,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     core,
     metrics,
     loggingSettings,
+    settings,
+    activity,
     apiKeys,
     admins,
     sessions,

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, pageOf, PaginationQuery } from '../http/pagination.js';
+import { audit } from '../logging/activity.hooks.js';
 import type { Services } from '../services.js';
 import { Admin, AdminParams, CreateAdminBody, UpdateAdminBody } from './admin.schemas.js';
 import { principalRole, requirePrincipal } from './principal.js';
@@ -8,7 +9,8 @@ import { principalRole, requirePrincipal } from './principal.js';
 const tags = ['admins'];
 
 export function adminRoutes(services: Services) {
-  const { admins } = services;
+  const { admins, activity } = services;
+  const resource_type = 'admin' as const;
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -25,11 +27,16 @@ export function adminRoutes(services: Services) {
       '/admins',
       {
         schema: { tags, body: CreateAdminBody, response: { 201: Admin } },
-        config: { access: { auth: 'admin', permission: 'admins:write' } },
+        config: {
+          access: { auth: 'admin', permission: 'admins:write' },
+          activity: { action: 'ADMIN_CREATED', resource_type },
+        },
       },
       async (request, reply) => {
         const granter = principalRole(requirePrincipal(request.principal));
-        const admin = await admins.create(request.body, granter);
+        const admin = await audit(activity, request, (tx, entry) =>
+          admins.create(request.body, granter, tx, entry),
+        );
         return reply.code(201).send(admin);
       },
     );
@@ -47,19 +54,32 @@ export function adminRoutes(services: Services) {
       '/admins/:id',
       {
         schema: { tags, params: AdminParams, body: UpdateAdminBody, response: { 200: Admin } },
-        config: { access: { auth: 'admin', permission: 'admins:write' } },
+        config: {
+          access: { auth: 'admin', permission: 'admins:write' },
+          activity: { action: 'ADMIN_UPDATED', resource_type },
+        },
       },
-      async (request) =>
-        admins.update(request.params.id, request.body, principalRole(requirePrincipal(request.principal))),
+      async (request) => {
+        const granter = principalRole(requirePrincipal(request.principal));
+        return audit(activity, request, (tx, entry) =>
+          admins.update(request.params.id, request.body, granter, tx, entry),
+        );
+      },
     );
 
     app.delete(
       '/admins/:id',
       {
         schema: { tags, params: AdminParams, response: { 200: Admin } },
-        config: { access: { auth: 'admin', permission: 'admins:write' } },
+        config: {
+          access: { auth: 'admin', permission: 'admins:write' },
+          activity: { action: 'ADMIN_DELETED', resource_type },
+        },
       },
-      async (request) => admins.delete(request.params.id, principalRole(requirePrincipal(request.principal))),
+      async (request) => {
+        const granter = principalRole(requirePrincipal(request.principal));
+        return audit(activity, request, (tx, entry) => admins.delete(request.params.id, granter, tx, entry));
+      },
     );
   };
 }

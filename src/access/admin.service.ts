@@ -1,7 +1,10 @@
 import type { Role } from '../db/schema.js';
-import { isUniqueViolation } from '../db/database.js';
+import { isUniqueViolation, type Executor } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { AppError, notFound, validationError } from '../http/errors.js';
 import { toPage, type Page } from '../http/pagination.js';
+import { fieldChanges } from '../logging/activity-diff.js';
+import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { createAdminRepository, type AdminRecord } from './admin.repository.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './password.js';
@@ -32,13 +35,15 @@ function assertCanGrant(granter: GranterRole, role: Role): void {
   }
 }
 
+const label = (admin: { id: string; email: string }) => `Admin ${admin.id} (${admin.email})`;
+
 const lastOwner = () => new AppError('ERR_CONFLICT', 'The last owner can be neither demoted nor deleted.');
 
 export function createAdminService({ db, clock, ids }: CoreDeps) {
   const repository = createAdminRepository(db);
 
-  async function load(id: string): Promise<AdminRecord> {
-    const admin = await repository.findById(id);
+  async function load(id: string, tx: Executor = db): Promise<AdminRecord> {
+    const admin = await repository.findById(id, tx);
     if (!admin) throw notFound('Admin');
     return admin;
   }
@@ -46,7 +51,12 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
   return {
     repository,
 
-    async create(input: NewAdmin, granter: GranterRole): Promise<AdminRecord> {
+    async create(
+      input: NewAdmin,
+      granter: GranterRole,
+      tx: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<AdminRecord> {
       assertCanGrant(granter, input.role);
       checkPasswordStrength(input.password);
       const email = normalizeEmail(input.email);
@@ -64,12 +74,17 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
         last_login_at: null,
       };
       try {
-        await repository.insert(row);
+        await repository.insert(row, tx);
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('ERR_CONFLICT', 'An admin with this email exists.');
         throw error;
       }
       const { password_hash: _hash, ...admin } = row;
+      entry.note({
+        resource_id: admin.id,
+        resource: label(admin),
+        details: { changes: fieldChanges({}, admin, ['email', 'name', 'role']) },
+      });
       return admin;
     },
 
@@ -84,8 +99,14 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
     },
 
     /** A granter may touch only admins whose role it could grant, and only give roles it holds. */
-    async update(id: string, patch: AdminPatch, granter: GranterRole): Promise<AdminRecord> {
-      await db.transaction().execute(async (tx) => {
+    async update(
+      id: string,
+      patch: AdminPatch,
+      granter: GranterRole,
+      outer: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<AdminRecord> {
+      return inTransaction(outer, async (tx) => {
         const admin = await repository.findById(id, tx);
         if (!admin) throw notFound('Admin');
         assertCanGrant(granter, admin.role);
@@ -102,14 +123,28 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
           },
           tx,
         );
+        const after = await load(id, tx);
+        entry.note({
+          resource: label(after),
+          details: { changes: fieldChanges(admin, after, ['name', 'role']) },
+        });
+        return after;
       });
-      return load(id);
     },
 
-    async delete(id: string, granter: GranterRole): Promise<AdminRecord> {
-      return db.transaction().execute(async (tx) => {
+    async delete(
+      id: string,
+      granter: GranterRole,
+      outer: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<AdminRecord> {
+      return inTransaction(outer, async (tx) => {
         const admin = await repository.findById(id, tx);
         if (!admin) throw notFound('Admin');
+        entry.note({
+          resource: label(admin),
+          details: { deleted: { email: admin.email, role: admin.role } },
+        });
         assertCanGrant(granter, admin.role);
         if (admin.role === 'owner' && (await repository.countByRole('owner', tx)) <= 1) throw lastOwner();
         await repository.delete(id, tx);
@@ -122,10 +157,10 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
       return hash !== undefined && verifyPassword(hash, password);
     },
 
-    async setPassword(id: string, password: string, field = 'password'): Promise<void> {
+    async setPassword(id: string, password: string, field = 'password', tx: Executor = db): Promise<void> {
       checkPasswordStrength(password, field);
       const hash = await hashPassword(password);
-      await repository.update(id, { password_hash: hash, updated_at: clock.now().toISOString() });
+      await repository.update(id, { password_hash: hash, updated_at: clock.now().toISOString() }, tx);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { AppError, validationError } from '../http/errors.js';
 import { decodeCursor, pageOf, PaginationQuery } from '../http/pagination.js';
+import { audit } from '../logging/activity.hooks.js';
 import type { Services } from '../services.js';
 import { ApiKey, ApiKeyParams, CreateApiKeyBody, CreatedApiKey } from './api-key.schemas.js';
 import { canGrant } from './permissions.js';
@@ -14,7 +15,8 @@ function principalId(principal: Principal): string {
 }
 
 export function apiKeyRoutes(services: Services) {
-  const { apiKeys } = services;
+  const { apiKeys, activity } = services;
+  const resource_type = 'api_key' as const;
   const { clock } = services.core;
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -32,7 +34,10 @@ export function apiKeyRoutes(services: Services) {
       '/api-keys',
       {
         schema: { tags, body: CreateApiKeyBody, response: { 201: CreatedApiKey } },
-        config: { access: { auth: 'admin', permission: 'api-keys:write' } },
+        config: {
+          access: { auth: 'admin', permission: 'api-keys:write' },
+          activity: { action: 'API_KEY_CREATED', resource_type },
+        },
       },
       async (request, reply) => {
         const principal = requirePrincipal(request.principal);
@@ -52,14 +57,17 @@ export function apiKeyRoutes(services: Services) {
             `Your role may not create a key with the role "${keyRole}".`,
           );
         }
-        const { apiKey, secret } = await apiKeys.create({
+        const input = {
           name,
           scope,
           role: keyRole,
           environment: environment ?? 'live',
           expiresAt: expires_at ? new Date(expires_at).toISOString() : null,
           createdBy: principalId(principal),
-        });
+        };
+        const { apiKey, secret } = await audit(activity, request, (tx, entry) =>
+          apiKeys.create(input, tx, entry),
+        );
         return reply.code(201).send({ ...apiKey, secret });
       },
     );
@@ -77,18 +85,23 @@ export function apiKeyRoutes(services: Services) {
       '/api-keys/:id',
       {
         schema: { tags, params: ApiKeyParams, response: { 200: ApiKey } },
-        config: { access: { auth: 'admin', permission: 'api-keys:write' } },
+        config: {
+          access: { auth: 'admin', permission: 'api-keys:write' },
+          activity: { action: 'API_KEY_REVOKED', resource_type },
+        },
       },
       async (request) => {
         const revokerRole = principalRole(requirePrincipal(request.principal));
-        const apiKey = await apiKeys.get(request.params.id);
-        if (apiKey.role && !canGrant(revokerRole, apiKey.role)) {
-          throw new AppError(
-            'ERR_INSUFFICIENT_SCOPE',
-            `Your role may not revoke a key with the role "${apiKey.role}".`,
-          );
-        }
-        return apiKeys.revoke(apiKey.id);
+        return audit(activity, request, async (tx, entry) => {
+          const apiKey = await apiKeys.get(request.params.id, tx);
+          if (apiKey.role && !canGrant(revokerRole, apiKey.role)) {
+            throw new AppError(
+              'ERR_INSUFFICIENT_SCOPE',
+              `Your role may not revoke a key with the role "${apiKey.role}".`,
+            );
+          }
+          return apiKeys.revoke(apiKey.id, tx, entry);
+        });
       },
     );
   };

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Executor } from '../db/database.js';
 import type { ApiKeyScope, ApiKeyTable, Role } from '../db/schema.js';
 import { AppError, notFound } from '../http/errors.js';
 import { toPage, type Page } from '../http/pagination.js';
+import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import { maskApiKey } from '../logging/mask.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { randomBase62 } from '../shared/random.js';
@@ -32,6 +34,8 @@ function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+const label = (apiKey: { id: string; masked: string }) => `API key ${apiKey.id} (${apiKey.masked})`;
+
 export function createApiKeyService({ db, clock, ids }: CoreDeps) {
   const repository = createApiKeyRepository(db);
   const lastTouched = new Map<string, number>();
@@ -51,11 +55,21 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
     return row;
   }
 
+  async function get(id: string, tx: Executor = db): Promise<ApiKeyRecord> {
+    const apiKey = await repository.findById(id, tx);
+    if (!apiKey) throw notFound('API key');
+    return apiKey;
+  }
+
   return {
     repository,
 
     /** Returns the record and the secret; the secret exists only in this return value. */
-    async create(input: NewApiKey): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
+    async create(
+      input: NewApiKey,
+      tx: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<{ apiKey: ApiKeyRecord; secret: string }> {
       const environment = input.environment ?? 'live';
       const secret = `km_${environment}_${randomBase62(32)}`;
       const row = {
@@ -72,8 +86,20 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
         revoked_at: null,
         last_used_at: null,
       };
-      await repository.insert(row);
+      await repository.insert(row, tx);
       const { key_hash: _hash, ...apiKey } = row;
+      entry.note({
+        resource_id: apiKey.id,
+        resource: label(apiKey),
+        details: {
+          name: apiKey.name,
+          scope: apiKey.scope,
+          role: apiKey.role,
+          environment: apiKey.environment,
+          masked: apiKey.masked,
+          expires_at: apiKey.expires_at,
+        },
+      });
       return { apiKey, secret };
     },
 
@@ -104,17 +130,14 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
       return toPage(await repository.list(limit + 1, beforeId), limit);
     },
 
-    async get(id: string): Promise<ApiKeyRecord> {
-      const apiKey = await repository.findById(id);
-      if (!apiKey) throw notFound('API key');
-      return apiKey;
-    },
+    get,
 
-    async revoke(id: string): Promise<ApiKeyRecord> {
-      await this.get(id);
-      await repository.revoke(id, clock.now().toISOString());
-      for (const [hash, entry] of verified) if (entry.row.id === id) verified.delete(hash);
-      return this.get(id);
+    async revoke(id: string, tx: Executor = db, entry: ActivityEntry = NO_ENTRY): Promise<ApiKeyRecord> {
+      const before = await get(id, tx);
+      entry.note({ resource: label(before), details: { name: before.name, masked: before.masked } });
+      await repository.revoke(id, clock.now().toISOString(), tx);
+      for (const [hash, cached] of verified) if (cached.row.id === id) verified.delete(hash);
+      return get(id, tx);
     },
   };
 }

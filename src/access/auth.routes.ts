@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../http/errors.js';
+import { audit } from '../logging/activity.hooks.js';
 import type { Services } from '../services.js';
 import type { AdminRecord } from './admin.repository.js';
 import { LoginBody, LoginResponse, Me, PasswordChangeBody, ProfileBody } from './admin.schemas.js';
@@ -31,7 +32,7 @@ function adminOnly(principal: Principal | null): Extract<Principal, { kind: 'adm
 }
 
 export function authRoutes(services: Services) {
-  const { admins, sessions } = services;
+  const { admins, sessions, activity } = services;
   const { secureCookie } = services.core.config.sessions;
   const cookieOptions = { path: '/', sameSite: 'strict', secure: secureCookie } as const;
 
@@ -47,15 +48,21 @@ export function authRoutes(services: Services) {
       '/auth/login',
       {
         schema: { tags, body: LoginBody, response: { 200: LoginResponse } },
-        config: { access: { auth: 'public' } },
+        config: {
+          access: { auth: 'public' },
+          activity: { action: 'ADMIN_LOGIN', failure_action: 'ADMIN_LOGIN_FAILED', resource_type: 'admin' },
+        },
       },
       async (request, reply) => {
         try {
-          const result = await sessions.login({
-            ...request.body,
-            ip: request.ip,
-            userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
-          });
+          const result = await sessions.login(
+            {
+              ...request.body,
+              ip: request.ip,
+              userAgent: request.headers['user-agent']?.slice(0, 500) ?? null,
+            },
+            (action) => audit(activity, request, action),
+          );
           const expires = new Date(result.expiresAt);
           reply.setCookie(SESSION_COOKIE, result.token, { ...cookieOptions, httpOnly: true, expires });
           reply.setCookie(CSRF_COOKIE, result.csrfToken, { ...cookieOptions, httpOnly: false, expires });
@@ -72,12 +79,20 @@ export function authRoutes(services: Services) {
       '/auth/logout',
       {
         schema: { tags, response: { 204: Type.Null() } },
-        config: { access: { auth: 'admin', permission: 'self' } },
+        config: {
+          access: { auth: 'admin', permission: 'self' },
+          activity: { action: 'ADMIN_LOGOUT', resource_type: 'session' },
+        },
       },
       async (request, reply) => {
         const principal = requirePrincipal(request.principal);
-        // An API key has no session to end; the call is a harmless no-op for it.
-        if (principal.kind === 'admin') await sessions.logout(principal.sessionId);
+        // An API key has no session to end; the call is a harmless no-op for it, and no activity.
+        if (principal.kind === 'admin') {
+          await audit(activity, request, (tx) => sessions.logout(principal.sessionId, tx), {
+            resource_id: principal.sessionMasked,
+            resource: `Session ${principal.sessionMasked} of ${principal.email}`,
+          });
+        }
         clearCookies(reply);
         return reply.code(204).send(null);
       },
@@ -101,12 +116,20 @@ export function authRoutes(services: Services) {
       '/auth/me',
       {
         schema: { tags, body: ProfileBody, response: { 200: Me } },
-        config: { access: { auth: 'admin', permission: 'self' } },
+        config: {
+          access: { auth: 'admin', permission: 'self' },
+          activity: { action: 'ADMIN_PROFILE_UPDATED', resource_type: 'admin' },
+        },
       },
       async (request) => {
         const principal = adminOnly(request.principal);
         // Only the name changes, so no role check applies (the null granter).
-        const admin = await admins.update(principal.adminId, { name: request.body.name }, null);
+        const admin = await audit(
+          activity,
+          request,
+          (tx, entry) => admins.update(principal.adminId, { name: request.body.name }, null, tx, entry),
+          { resource_id: principal.adminId },
+        );
         return profile(admin, principal.sessionMasked);
       },
     );
@@ -115,7 +138,10 @@ export function authRoutes(services: Services) {
       '/auth/password',
       {
         schema: { tags, body: PasswordChangeBody, response: { 204: Type.Null() } },
-        config: { access: { auth: 'admin', permission: 'self' } },
+        config: {
+          access: { auth: 'admin', permission: 'self' },
+          activity: { action: 'ADMIN_PASSWORD_CHANGED', resource_type: 'admin' },
+        },
       },
       async (request, reply) => {
         const principal = adminOnly(request.principal);
@@ -125,6 +151,7 @@ export function authRoutes(services: Services) {
             request.body.current_password,
             request.body.new_password,
             request.ip,
+            (action) => audit(activity, request, action, { resource_id: principal.adminId }),
           );
         } catch (error) {
           if (error instanceof LoginThrottledError)

@@ -85,7 +85,8 @@ export function registerAuthentication(
     const access = request.routeOptions.config.access;
     if (!access || access.auth === 'public') return;
     const principal = await resolvePrincipal(request, access, deps.apiKeys, deps.sessions);
-    authorize(principal, access);
+    // Known before the permission check, so a refused admin action is still attributed to its actor.
     request.principal = principal;
+    authorize(principal, access);
   });
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { systemContext, type ActivityService } from '../logging/activity.service.js';
 import { randomBase62 } from '../shared/random.js';
 import type { AdminRecord } from './admin.repository.js';
 import type { AdminService } from './admin.service.js';
@@ -14,12 +15,20 @@ export async function ensureOwner(
   admins: AdminService,
   initial: Config['initialAdmin'],
   write: (line: string) => void = (line) => process.stdout.write(line),
+  activity?: ActivityService,
 ): Promise<AdminRecord | null> {
   if ((await admins.count()) > 0) return null;
   const email = initial.email ?? DEFAULT_EMAIL;
   const generated = initial.password === undefined;
   const password = initial.password ?? randomBase62(24);
-  const owner = await admins.create({ email, password, role: 'owner', name: 'Owner' }, null);
+  const input = { email, password, role: 'owner' as const, name: 'Owner' };
+  const owner = activity
+    ? await activity.record(
+        systemContext('startup'),
+        { action_type: 'ADMIN_CREATED', resource_type: 'admin' },
+        (tx, entry) => admins.create(input, null, tx, entry),
+      )
+    : await admins.create(input, null);
   write(
     generated ? `owner created: ${owner.email} / password: ${password}\n` : `owner created: ${owner.email}\n`,
   );

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../http/errors.js';
+import { unaudited, type Audited } from '../logging/activity.service.js';
 import { maskSessionToken } from '../logging/mask.js';
+import type { Executor } from '../db/database.js';
 import type { CoreDeps } from '../shared/deps.js';
 import type { AdminRecord } from './admin.repository.js';
 import { normalizeEmail, type AdminService } from './admin.service.js';
@@ -109,7 +111,7 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
      * One answer for an unknown email and a wrong password, at the same cost (a dummy hash is
      * verified), after a delay that grows with the recent failures of the account or the address.
      */
-    async login(input: LoginInput): Promise<LoginResult> {
+    async login(input: LoginInput, audited: Audited = unaudited(db)): Promise<LoginResult> {
       const email = normalizeEmail(input.email);
       await assertNotThrottled(email, input.ip);
       const admin = await admins.repository.findByEmailWithHash(email);
@@ -125,7 +127,13 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
       const token = `sess_${randomBytes(32).toString('base64url')}`;
       const csrfToken = randomBytes(32).toString('base64url');
       const expiresAt = new Date(now.getTime() + config.sessions.absoluteHours * 3_600_000).toISOString();
-      await db.transaction().execute(async (tx) => {
+      await audited(async (tx, entry) => {
+        entry.note({
+          actor_id: admin.id,
+          resource_id: admin.id,
+          resource: `Admin ${admin.id} (${admin.email})`,
+          details: { session: maskSessionToken(token) },
+        });
         await failures.clearEmail(email, tx);
         await admins.repository.update(admin.id, { last_login_at: nowIso }, tx);
         await sessions.insert(
@@ -148,8 +156,8 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
       return { admin: await admins.get(admin.id), token, csrfToken, expiresAt };
     },
 
-    async logout(sessionId: string): Promise<void> {
-      await sessions.revoke(sessionId, clock.now().toISOString());
+    async logout(sessionId: string, tx: Executor = db): Promise<void> {
+      await sessions.revoke(sessionId, clock.now().toISOString(), tx);
     },
 
     /**
@@ -161,6 +169,7 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
       currentPassword: string,
       newPassword: string,
       ip: string,
+      audited: Audited = unaudited(db),
     ): Promise<void> {
       await assertNotThrottled(principal.email, ip);
       if (!(await admins.verifyPassword(principal.adminId, currentPassword))) {
@@ -169,8 +178,16 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
           { field: 'current_password', message: 'is not correct' },
         ]);
       }
-      await admins.setPassword(principal.adminId, newPassword, 'new_password');
-      await sessions.revokeAllForAdmin(principal.adminId, clock.now().toISOString(), principal.sessionId);
+      await audited(async (tx, entry) => {
+        entry.note({ resource_id: principal.adminId, details: { other_sessions_ended: true } });
+        await admins.setPassword(principal.adminId, newPassword, 'new_password', tx);
+        await sessions.revokeAllForAdmin(
+          principal.adminId,
+          clock.now().toISOString(),
+          principal.sessionId,
+          tx,
+        );
+      });
     },
 
     /** Used when an admin is deleted or demoted elsewhere: their open sessions end now. */

@@ -3,6 +3,7 @@ import type { AdminRecord } from '../access/admin.repository.js';
 import { ROLES } from '../access/permissions.js';
 import type { Config } from '../config/config.js';
 import type { Role } from '../db/schema.js';
+import { systemContext } from '../logging/activity.service.js';
 import { cliServices, describeError, stdout, type CliOutput } from './output.js';
 
 export interface CreateAdminOptions {
@@ -20,9 +21,16 @@ export async function createAdminAction(
 ): Promise<AdminRecord> {
   const services = await cliServices(config);
   try {
-    const admin = await services.admins.create(
-      { email: options.email, password: options.password, role: options.role, name: options.name ?? null },
-      null,
+    const input = {
+      email: options.email,
+      password: options.password,
+      role: options.role,
+      name: options.name ?? null,
+    };
+    const admin = await services.activity.record(
+      systemContext('cli'),
+      { action_type: 'ADMIN_CREATED', resource_type: 'admin' },
+      (tx, entry) => services.admins.create(input, null, tx, entry),
     );
     io.out(`admin created: ${admin.id} ${admin.email} (${admin.role})`);
     return admin;

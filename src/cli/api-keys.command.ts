@@ -3,6 +3,7 @@ import type { ApiKeyRecord } from '../access/api-key.repository.js';
 import { ROLES } from '../access/permissions.js';
 import type { Config } from '../config/config.js';
 import type { Role } from '../db/schema.js';
+import { systemContext } from '../logging/activity.service.js';
 import { cliServices, describeError, stdout, type CliOutput } from './output.js';
 
 export interface CreateApiKeyOptions {
@@ -25,12 +26,17 @@ export async function createApiKeyAction(
   if (options.scope && options.role) throw new Error('--role applies to --admin keys only');
   const services = await cliServices(config);
   try {
-    const created = await services.apiKeys.create({
+    const input = {
       name: options.name,
-      scope: options.admin ? 'admin' : 'licenses',
+      scope: options.admin ? ('admin' as const) : ('licenses' as const),
       role: options.admin ? (options.role ?? 'admin') : null,
       environment: options.env,
-    });
+    };
+    const created = await services.activity.record(
+      systemContext('cli'),
+      { action_type: 'API_KEY_CREATED', resource_type: 'api_key' },
+      (tx, entry) => services.apiKeys.create(input, tx, entry),
+    );
     const { apiKey } = created;
     io.out(
       `api key created: ${apiKey.id} ${apiKey.name} (${apiKey.scope}${apiKey.role ? `, ${apiKey.role}` : ''})`,

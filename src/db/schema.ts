@@ -114,6 +114,36 @@ export interface LoginFailureTable {
   at: Timestamp;
 }
 
+export interface SettingsTable {
+  id: string;
+  value: Json;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export type ActivityActorType = 'admin' | 'api_key' | 'system';
+export type ActivityChannel = 'portal' | 'api' | 'cli';
+export type ActivityResult = 'pending' | 'success' | 'failure';
+
+export interface ActivityLogTable {
+  id: string;
+  timestamp: Timestamp;
+  admin_user: string;
+  actor_type: ActivityActorType;
+  actor_id: string | null;
+  channel: ActivityChannel;
+  action_type: string;
+  resource_type: string;
+  resource_id: string | null;
+  resource: string | null;
+  details: Json;
+  result: ActivityResult;
+  error_code: string | null;
+  ip: string | null;
+  session_id: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   products: ProductTable;
   customers: CustomerTable;
@@ -124,4 +154,6 @@ export interface Database {
   sessions: SessionTable;
   api_keys: ApiKeyTable;
   login_failures: LoginFailureTable;
+  settings: SettingsTable;
+  activity_log: ActivityLogTable;
 }

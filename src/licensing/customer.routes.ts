@@ -1,9 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { actorName } from '../access/principal.js';
-import { AppError } from '../http/errors.js';
+import { actorName, requirePrincipal } from '../access/principal.js';
 import { decodeCursor, PaginationQuery } from '../http/pagination.js';
+import type { ActivityAction } from '../logging/activity-actions.js';
+import { audit } from '../logging/activity.hooks.js';
+import type { ActivityService } from '../logging/activity.service.js';
 import {
   CreateCustomerBody,
   CreateNoteBody,
@@ -20,7 +22,9 @@ const tags = ['customers'];
 const read = { access: { auth: 'admin', permission: 'customers:read' } } as const;
 const write = { access: { auth: 'admin', permission: 'customers:write' } } as const;
 
-export function customerRoutes(customers: CustomerService) {
+const activity = (action: ActivityAction) => ({ action, resource_type: 'customer' as const });
+
+export function customerRoutes(customers: CustomerService, activityService: ActivityService) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -32,8 +36,16 @@ export function customerRoutes(customers: CustomerService) {
 
     app.post(
       '/customers',
-      { config: write, schema: { tags, body: CreateCustomerBody, response: { 201: Customer } } },
-      async (request, reply) => reply.code(201).send(await customers.create(request.body)),
+      {
+        config: { ...write, activity: activity('CUSTOMER_CREATED') },
+        schema: { tags, body: CreateCustomerBody, response: { 201: Customer } },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await audit(activityService, request, (tx, entry) => customers.create(request.body, tx, entry)),
+          ),
     );
 
     app.get(
@@ -45,17 +57,23 @@ export function customerRoutes(customers: CustomerService) {
     app.patch(
       '/customers/:id',
       {
-        config: write,
+        config: { ...write, activity: activity('CUSTOMER_UPDATED') },
         schema: { tags, params: IdParams, body: UpdateCustomerBody, response: { 200: Customer } },
       },
-      async (request) => customers.update(request.params.id, request.body),
+      async (request) =>
+        audit(activityService, request, (tx, entry) =>
+          customers.update(request.params.id, request.body, tx, entry),
+        ),
     );
 
     app.delete(
       '/customers/:id',
-      { config: write, schema: { tags, params: IdParams, response: { 204: Type.Null() } } },
+      {
+        config: { ...write, activity: activity('CUSTOMER_DELETED') },
+        schema: { tags, params: IdParams, response: { 204: Type.Null() } },
+      },
       async (request, reply) => {
-        await customers.remove(request.params.id);
+        await audit(activityService, request, (tx, entry) => customers.remove(request.params.id, tx, entry));
         return reply.code(204).send(null);
       },
     );
@@ -72,13 +90,14 @@ export function customerRoutes(customers: CustomerService) {
 
     app.post(
       '/customers/:id/notes',
-      { config: write, schema: { tags, params: IdParams, body: CreateNoteBody, response: { 201: Note } } },
+      {
+        config: { ...write, activity: activity('CUSTOMER_NOTE_ADDED') },
+        schema: { tags, params: IdParams, body: CreateNoteBody, response: { 201: Note } },
+      },
       async (request, reply) => {
-        if (!request.principal) throw new AppError('ERR_UNAUTHENTICATED');
-        const note = await customers.addNote(
-          request.params.id,
-          request.body.body,
-          actorName(request.principal),
+        const author = actorName(requirePrincipal(request.principal));
+        const note = await audit(activityService, request, (tx, entry) =>
+          customers.addNote(request.params.id, request.body.body, author, tx, entry),
         );
         return reply.code(201).send(note);
       },

@@ -4,6 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
 import type { FastifyInstance } from 'fastify';
+import { audit } from '../logging/activity.hooks.js';
+import type { ActivityService } from '../logging/activity.service.js';
 import type { LicenseBulkService } from './license-bulk.service.js';
 import { ExportQuery, License } from './license.schemas.js';
 
@@ -35,7 +37,7 @@ function isCsv(contentType: string | undefined): boolean {
 // Documented as CSV text; the handler streams it rather than building one string.
 const CsvStream = Type.Unsafe<Readable>({ type: 'string' });
 
-export function licenseBulkRoutes(bulk: LicenseBulkService) {
+export function licenseBulkRoutes(bulk: LicenseBulkService, activity: ActivityService) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -43,7 +45,10 @@ export function licenseBulkRoutes(bulk: LicenseBulkService) {
     app.post(
       '/licenses/import',
       {
-        config: { access: { auth: 'admin', permission: 'licenses:import' } },
+        config: {
+          access: { auth: 'admin', permission: 'licenses:import' },
+          activity: { action: 'LICENSES_IMPORTED', resource_type: 'license' },
+        },
         schema: {
           tags,
           description:
@@ -53,14 +58,20 @@ export function licenseBulkRoutes(bulk: LicenseBulkService) {
       },
       async (request, reply) => {
         const format = isCsv(request.headers['content-type']) ? 'csv' : 'json';
-        return reply.code(201).send(await bulk.import(format, request.body));
+        const result = await audit(activity, request, (tx, entry) =>
+          bulk.import(format, request.body, tx, entry),
+        );
+        return reply.code(201).send(result);
       },
     );
 
     app.get(
       '/licenses/export',
       {
-        config: { access: { auth: 'admin', permission: 'licenses:export' } },
+        config: {
+          access: { auth: 'admin', permission: 'licenses:export' },
+          activity: { action: 'LICENSES_EXPORTED', resource_type: 'license' },
+        },
         schema: {
           tags,
           description:
@@ -73,6 +84,10 @@ export function licenseBulkRoutes(bulk: LicenseBulkService) {
         },
       },
       async (request, reply) => {
+        // Recorded when the export starts: what was asked for, by whom; the rows follow as a stream.
+        await audit(activity, request, async () => {}, {
+          details: { filters: request.query, format: 'csv' },
+        });
         const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS] });
         const records = Readable.from(
           (async function* () {

@@ -1,4 +1,6 @@
-import { isUniqueViolation } from '../db/database.js';
+import { isUniqueViolation, type Executor } from '../db/database.js';
+import { NO_ENTRY } from '../logging/activity.service.js';
+import { inTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { CoreDeps } from '../shared/deps.js';
 import type { CustomerRepository } from './customer.repository.js';
@@ -45,7 +47,12 @@ export function createLicenseBulkService(
 
   return {
     /** All or nothing: every row is checked before anything is written, then one transaction inserts them. */
-    async import(format: 'csv' | 'json', body: unknown): Promise<{ imported: number; licenses: License[] }> {
+    async import(
+      format: 'csv' | 'json',
+      body: unknown,
+      tx: Executor = db,
+      entry = NO_ENTRY,
+    ): Promise<{ imported: number; licenses: License[] }> {
       const read = format === 'csv' ? readCsv(typeof body === 'string' ? body : '') : readJson(body);
       if (read.rows.length > MAX_IMPORT_ROWS) {
         throw rejectImport([
@@ -62,11 +69,14 @@ export function createLicenseBulkService(
         ...new Set(values.filter((v): v is string => typeof v === 'string')),
       ];
       const inputs = checked.rows.map(({ input }) => input);
-      const [products, customers, takenKeys] = await Promise.all([
-        inChunks(distinct(inputs.map((i) => i.product_id)), (c) => deps.products.existingIds(c)),
-        inChunks(distinct(inputs.map((i) => i.customer_id)), (c) => deps.customers.existingIds(c)),
-        repository.existingKeys(distinct(inputs.map((i) => i.key))),
-      ]);
+      entry.note({ details: { format, rows: read.rows.length } });
+      const products = await inChunks(distinct(inputs.map((i) => i.product_id)), (c) =>
+        deps.products.existingIds(c, tx),
+      );
+      const customers = await inChunks(distinct(inputs.map((i) => i.customer_id)), (c) =>
+        deps.customers.existingIds(c, tx),
+      );
+      const takenKeys = await repository.existingKeys(distinct(inputs.map((i) => i.key)), tx);
       for (const { row, input } of checked.rows) {
         if (!products.has(input.product_id)) {
           errors.push({ row, field: 'product_id', message: 'does not refer to an existing product' });
@@ -83,13 +93,14 @@ export function createLicenseBulkService(
       const now = clock.now().toISOString();
       const rows = inputs.map((input) => newLicenseRow(input, ids.next('lic'), now));
       try {
-        await db.transaction().execute((tx) => repository.insert(rows, tx));
+        await inTransaction(tx, (inner) => repository.insert(rows, inner));
       } catch (error) {
         // A key taken by a concurrent request after the checks: still nothing was written.
         if (isUniqueViolation(error))
           throw new AppError('ERR_CONFLICT', 'A licence key in the file is already used.');
         throw error;
       }
+      entry.note({ details: { imported: rows.length, license_ids: rows.slice(0, 100).map((r) => r.id) } });
       const at = clock.now();
       return {
         imported: rows.length,

@@ -2,6 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { decodeCursor, PaginationQuery } from '../http/pagination.js';
+import type { ActivityAction } from '../logging/activity-actions.js';
+import { audit } from '../logging/activity.hooks.js';
+import type { ActivityService } from '../logging/activity.service.js';
 import {
   ActivationPage,
   ActivationParams,
@@ -19,7 +22,14 @@ const read = { access: { auth: 'admin', permission: 'licenses:read' } } as const
 const write = { access: { auth: 'admin', permission: 'licenses:write' } } as const;
 const activationsWrite = { access: { auth: 'admin', permission: 'activations:write' } } as const;
 
-export function licenseRoutes(licenses: LicenseService) {
+const activity = (action: ActivityAction) => ({ action, resource_type: 'license' as const });
+const TRANSITION_ACTIONS = {
+  suspend: 'LICENSE_SUSPENDED',
+  unsuspend: 'LICENSE_UNSUSPENDED',
+  revoke: 'LICENSE_REVOKED',
+} as const;
+
+export function licenseRoutes(licenses: LicenseService, activityService: ActivityService) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -34,8 +44,16 @@ export function licenseRoutes(licenses: LicenseService) {
 
     app.post(
       '/licenses',
-      { config: write, schema: { tags, body: CreateLicenseBody, response: { 201: License } } },
-      async (request, reply) => reply.code(201).send(await licenses.create(request.body)),
+      {
+        config: { ...write, activity: activity('LICENSE_CREATED') },
+        schema: { tags, body: CreateLicenseBody, response: { 201: License } },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await audit(activityService, request, (tx, entry) => licenses.create(request.body, tx, entry)),
+          ),
     );
 
     app.get(
@@ -47,17 +65,23 @@ export function licenseRoutes(licenses: LicenseService) {
     app.patch(
       '/licenses/:id',
       {
-        config: write,
+        config: { ...write, activity: activity('LICENSE_UPDATED') },
         schema: { tags, params: IdParams, body: UpdateLicenseBody, response: { 200: License } },
       },
-      async (request) => licenses.update(request.params.id, request.body),
+      async (request) =>
+        audit(activityService, request, (tx, entry) =>
+          licenses.update(request.params.id, request.body, tx, entry),
+        ),
     );
 
     app.delete(
       '/licenses/:id',
-      { config: write, schema: { tags, params: IdParams, response: { 204: Type.Null() } } },
+      {
+        config: { ...write, activity: activity('LICENSE_DELETED') },
+        schema: { tags, params: IdParams, response: { 204: Type.Null() } },
+      },
       async (request, reply) => {
-        await licenses.remove(request.params.id);
+        await audit(activityService, request, (tx, entry) => licenses.remove(request.params.id, tx, entry));
         return reply.code(204).send(null);
       },
     );
@@ -65,8 +89,14 @@ export function licenseRoutes(licenses: LicenseService) {
     for (const action of ['suspend', 'unsuspend', 'revoke'] as const) {
       app.post(
         `/licenses/:id/${action}`,
-        { config: write, schema: { tags, params: IdParams, body: ReasonBody, response: { 200: License } } },
-        async (request) => licenses[action](request.params.id, request.body.reason),
+        {
+          config: { ...write, activity: activity(TRANSITION_ACTIONS[action]) },
+          schema: { tags, params: IdParams, body: ReasonBody, response: { 200: License } },
+        },
+        async (request) =>
+          audit(activityService, request, (tx, entry) =>
+            licenses[action](request.params.id, request.body.reason, tx, entry),
+          ),
       );
     }
 
@@ -83,11 +113,20 @@ export function licenseRoutes(licenses: LicenseService) {
     app.delete(
       '/licenses/:id/activations/:activation_id',
       {
-        config: activationsWrite,
+        config: {
+          ...activationsWrite,
+          activity: { action: 'ACTIVATION_DELETED', resource_type: 'activation' },
+        },
         schema: { tags, params: ActivationParams, response: { 204: Type.Null() } },
       },
       async (request, reply) => {
-        await licenses.removeActivation(request.params.id, request.params.activation_id);
+        const { id, activation_id } = request.params;
+        await audit(
+          activityService,
+          request,
+          (tx, entry) => licenses.removeActivation(id, activation_id, tx, entry),
+          { resource_id: activation_id },
+        );
         return reply.code(204).send(null);
       },
     );

@@ -1,8 +1,11 @@
-import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { isForeignKeyViolation, isUniqueViolation, type Executor } from '../db/database.js';
 import { parseJson, toJson } from '../db/json.js';
 import type { LicenseStatus, LicenseTable } from '../db/schema.js';
 import { AppError, notFound, validationError, type FieldError } from '../http/errors.js';
 import { toPage, type Page } from '../http/pagination.js';
+import { fieldChanges } from '../logging/activity-diff.js';
+import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
+import { maskLicenseKey } from '../logging/mask.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { createActivationRepository } from './activation.repository.js';
 import type { CustomerRepository } from './customer.repository.js';
@@ -46,6 +49,20 @@ export function toLicense(row: LicenseRow, now: Date): License {
 export const normaliseTimestamp = (value: string | null | undefined) =>
   value == null ? null : new Date(value).toISOString();
 
+/** How a licence is named in the activity log: its id and masked key, never the key itself. */
+export const licenseLabel = (license: { id: string; key: string }) =>
+  `License ${license.id} (${maskLicenseKey(license.key)})`;
+
+const AUDITED_FIELDS = [
+  'product_id',
+  'customer_id',
+  'status',
+  'max_activations',
+  'expires_at',
+  'features',
+  'metadata',
+] as const;
+
 const keyTaken = () => new AppError('ERR_CONFLICT', 'A licence with this key already exists.');
 
 /** Which status changes are allowed from which stored status; revocation is final. */
@@ -83,39 +100,50 @@ export function createLicenseService(
   const repository = createLicenseRepository(db, database.dialect);
   const activations = createActivationRepository(db);
 
-  async function get(id: string): Promise<License> {
-    const row = await repository.findById(id);
+  async function get(id: string, tx: Executor = db): Promise<License> {
+    const row = await repository.findById(id, tx);
     if (!row) throw notFound('Licence');
     return toLicense(row, clock.now());
   }
 
-  async function checkReferences(input: { product_id?: string; customer_id?: string | null }) {
+  async function checkReferences(
+    input: { product_id?: string; customer_id?: string | null },
+    tx: Executor = db,
+  ) {
     const errors: FieldError[] = [];
-    const [product, customer] = await Promise.all([
-      input.product_id ? refs.products.findById(input.product_id) : true,
-      input.customer_id ? refs.customers.findById(input.customer_id) : true,
-    ]);
+    const product = input.product_id ? await refs.products.findById(input.product_id, tx) : true;
+    const customer = input.customer_id ? await refs.customers.findById(input.customer_id, tx) : true;
     if (!product) errors.push({ field: 'product_id', message: 'does not refer to an existing product' });
     if (!customer) errors.push({ field: 'customer_id', message: 'does not refer to an existing customer' });
     if (errors.length) throw validationError(errors);
   }
 
-  async function transition(id: string, action: keyof typeof TRANSITIONS, reason: string): Promise<License> {
+  async function transition(
+    id: string,
+    action: keyof typeof TRANSITIONS,
+    reason: string,
+    tx: Executor,
+    entry: ActivityEntry,
+  ): Promise<License> {
     const { from, to } = TRANSITIONS[action];
-    const current = await repository.findById(id);
+    const current = await repository.findById(id, tx);
     if (!current) throw notFound('Licence');
+    entry.note({
+      resource: licenseLabel(current),
+      details: { reason, changes: { status: { before: current.status, after: to } } },
+    });
     if (!from.includes(current.status)) {
       throw new AppError(
         'ERR_CONFLICT',
         `The licence is ${current.status}; it cannot be ${to === 'active' ? 'unsuspended' : to}.`,
       );
     }
-    await repository.update(id, {
-      status: to,
-      status_reason: to === 'active' ? null : reason,
-      updated_at: clock.now().toISOString(),
-    });
-    return get(id);
+    await repository.update(
+      id,
+      { status: to, status_reason: to === 'active' ? null : reason, updated_at: clock.now().toISOString() },
+      tx,
+    );
+    return get(id, tx);
   }
 
   return {
@@ -132,50 +160,96 @@ export function createLicenseService(
       );
     },
 
-    async create(input: CreateLicenseBody): Promise<License> {
-      await checkReferences(input);
+    async create(input: CreateLicenseBody, tx: Executor = db, entry = NO_ENTRY): Promise<License> {
+      await checkReferences(input, tx);
       const now = clock.now().toISOString();
       const row = newLicenseRow(input, ids.next('lic'), now);
       try {
-        await repository.insert([row]);
+        await repository.insert([row], tx);
       } catch (error) {
         if (isUniqueViolation(error)) throw keyTaken();
-        if (isForeignKeyViolation(error)) await checkReferences(input);
+        if (isForeignKeyViolation(error))
+          throw validationError([{ field: 'product_id', message: 'does not refer to an existing product' }]);
         throw error;
       }
-      return toLicense({ ...row, activations_used: 0 }, clock.now());
-    },
-
-    async update(id: string, input: UpdateLicenseBody): Promise<License> {
-      await checkReferences(input);
-      const updated = await repository.update(id, {
-        ...(input.customer_id !== undefined && { customer_id: input.customer_id }),
-        ...(input.max_activations !== undefined && { max_activations: input.max_activations }),
-        ...(input.expires_at !== undefined && { expires_at: normaliseTimestamp(input.expires_at) }),
-        ...(input.features !== undefined && { features: toJson(input.features) }),
-        ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
-        updated_at: clock.now().toISOString(),
+      const license = toLicense({ ...row, activations_used: 0 }, clock.now());
+      entry.note({
+        resource_id: license.id,
+        resource: licenseLabel(license),
+        details: { custom_key: input.key !== undefined, changes: fieldChanges({}, license, AUDITED_FIELDS) },
       });
+      return license;
+    },
+
+    async update(
+      id: string,
+      input: UpdateLicenseBody,
+      tx: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<License> {
+      await checkReferences(input, tx);
+      const before = await get(id, tx);
+      const updated = await repository.update(
+        id,
+        {
+          ...(input.customer_id !== undefined && { customer_id: input.customer_id }),
+          ...(input.max_activations !== undefined && { max_activations: input.max_activations }),
+          ...(input.expires_at !== undefined && { expires_at: normaliseTimestamp(input.expires_at) }),
+          ...(input.features !== undefined && { features: toJson(input.features) }),
+          ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
+          updated_at: clock.now().toISOString(),
+        },
+        tx,
+      );
       if (!updated) throw notFound('Licence');
-      return get(id);
+      const after = await get(id, tx);
+      entry.note({
+        resource: licenseLabel(after),
+        details: { changes: fieldChanges(before, after, AUDITED_FIELDS) },
+      });
+      return after;
     },
 
-    async remove(id: string): Promise<void> {
-      if (!(await repository.delete(id))) throw notFound('Licence');
+    async remove(id: string, tx: Executor = db, entry: ActivityEntry = NO_ENTRY): Promise<void> {
+      const before = await get(id, tx);
+      entry.note({
+        resource: licenseLabel(before),
+        details: {
+          deleted: { product_id: before.product_id, customer_id: before.customer_id, status: before.status },
+        },
+      });
+      if (!(await repository.delete(id, tx))) throw notFound('Licence');
     },
 
-    suspend: (id: string, reason: string) => transition(id, 'suspend', reason),
-    unsuspend: (id: string, reason: string) => transition(id, 'unsuspend', reason),
-    revoke: (id: string, reason: string) => transition(id, 'revoke', reason),
+    suspend: (id: string, reason: string, tx: Executor = db, entry = NO_ENTRY) =>
+      transition(id, 'suspend', reason, tx, entry),
+    unsuspend: (id: string, reason: string, tx: Executor = db, entry = NO_ENTRY) =>
+      transition(id, 'unsuspend', reason, tx, entry),
+    revoke: (id: string, reason: string, tx: Executor = db, entry = NO_ENTRY) =>
+      transition(id, 'revoke', reason, tx, entry),
 
     async listActivations(licenseId: string, limit: number, beforeId?: string): Promise<Page<Activation>> {
       await get(licenseId);
       return toPage(await activations.listByLicense(licenseId, limit + 1, beforeId), limit);
     },
 
-    async removeActivation(licenseId: string, activationId: string): Promise<void> {
-      await get(licenseId);
-      if (!(await activations.deleteById(licenseId, activationId))) {
+    async removeActivation(
+      licenseId: string,
+      activationId: string,
+      tx: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<void> {
+      const license = await get(licenseId, tx);
+      const activation = await activations.findById(activationId, tx);
+      entry.note({
+        resource_id: activationId,
+        resource: `Activation ${activationId} of ${licenseLabel(license)}`,
+        details: {
+          license_id: licenseId,
+          ...(activation && { fingerprint: activation.fingerprint, hostname: activation.hostname }),
+        },
+      });
+      if (!(await activations.deleteById(licenseId, activationId, tx))) {
         throw new AppError('ERR_ACTIVATION_NOT_FOUND');
       }
     },

@@ -8,11 +8,12 @@ import { productRoutes } from './product.routes.js';
 
 export function licensingRoutes(services: Services) {
   const { products, customers, licenses, licenseApi, bulk } = services.licensing;
+  const { activity } = services;
   return async function (app: FastifyInstance): Promise<void> {
-    await app.register(productRoutes(products));
-    await app.register(customerRoutes(customers));
+    await app.register(productRoutes(products, activity));
+    await app.register(customerRoutes(customers, activity));
     await app.register(licenseApiRoutes(licenseApi));
-    await app.register(licenseRoutes(licenses));
-    await app.register(licenseBulkRoutes(bulk));
+    await app.register(licenseRoutes(licenses, activity));
+    await app.register(licenseBulkRoutes(bulk, activity));
   };
 }

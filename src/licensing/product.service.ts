@@ -1,9 +1,11 @@
 import type { Selectable } from 'kysely';
-import { isForeignKeyViolation, isUniqueViolation } from '../db/database.js';
+import { isForeignKeyViolation, isUniqueViolation, type Executor } from '../db/database.js';
 import { parseJson, toJson } from '../db/json.js';
 import type { ProductTable } from '../db/schema.js';
 import { AppError, notFound } from '../http/errors.js';
 import { toPage, type Page } from '../http/pagination.js';
+import { fieldChanges } from '../logging/activity-diff.js';
+import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { createProductRepository } from './product.repository.js';
 import type { CreateProductBody, Product, UpdateProductBody } from './product.schemas.js';
@@ -20,13 +22,16 @@ function toProduct(row: Selectable<ProductTable>): Product {
   };
 }
 
+const AUDITED_FIELDS = ['name', 'code', 'features', 'metadata'] as const;
+const label = (product: { id: string; name: string }) => `Product ${product.id} (${product.name})`;
+
 const codeTaken = () => new AppError('ERR_CONFLICT', 'A product with this code already exists.');
 
 export function createProductService({ db, clock, ids }: CoreDeps) {
   const repository = createProductRepository(db);
 
-  async function get(id: string): Promise<Product> {
-    const row = await repository.findById(id);
+  async function get(id: string, tx: Executor = db): Promise<Product> {
+    const row = await repository.findById(id, tx);
     if (!row) throw notFound('Product');
     return toProduct(row);
   }
@@ -39,7 +44,7 @@ export function createProductService({ db, clock, ids }: CoreDeps) {
       return toPage((await repository.list(limit + 1, beforeId)).map(toProduct), limit);
     },
 
-    async create(input: CreateProductBody): Promise<Product> {
+    async create(input: CreateProductBody, tx: Executor = db, entry = NO_ENTRY): Promise<Product> {
       const now = clock.now().toISOString();
       const row = {
         id: ids.next('prd'),
@@ -51,36 +56,59 @@ export function createProductService({ db, clock, ids }: CoreDeps) {
         updated_at: now,
       };
       try {
-        await repository.insert(row);
+        await repository.insert(row, tx);
       } catch (error) {
         if (isUniqueViolation(error)) throw codeTaken();
         throw error;
       }
-      return get(row.id);
+      const product = await get(row.id, tx);
+      entry.note({
+        resource_id: product.id,
+        resource: label(product),
+        details: { changes: fieldChanges({}, product, AUDITED_FIELDS) },
+      });
+      return product;
     },
 
-    async update(id: string, input: UpdateProductBody): Promise<Product> {
+    async update(
+      id: string,
+      input: UpdateProductBody,
+      tx: Executor = db,
+      entry: ActivityEntry = NO_ENTRY,
+    ): Promise<Product> {
+      const before = await get(id, tx);
       try {
-        const updated = await repository.update(id, {
-          ...(input.name !== undefined && { name: input.name }),
-          ...(input.code !== undefined && { code: input.code }),
-          ...(input.features !== undefined && { features: toJson(input.features) }),
-          ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
-          updated_at: clock.now().toISOString(),
-        });
+        const updated = await repository.update(
+          id,
+          {
+            ...(input.name !== undefined && { name: input.name }),
+            ...(input.code !== undefined && { code: input.code }),
+            ...(input.features !== undefined && { features: toJson(input.features) }),
+            ...(input.metadata !== undefined && { metadata: toJson(input.metadata) }),
+            updated_at: clock.now().toISOString(),
+          },
+          tx,
+        );
         if (!updated) throw notFound('Product');
       } catch (error) {
         if (isUniqueViolation(error)) throw codeTaken();
         throw error;
       }
-      return get(id);
+      const after = await get(id, tx);
+      entry.note({
+        resource: label(after),
+        details: { changes: fieldChanges(before, after, AUDITED_FIELDS) },
+      });
+      return after;
     },
 
-    async remove(id: string): Promise<void> {
+    async remove(id: string, tx: Executor = db, entry: ActivityEntry = NO_ENTRY): Promise<void> {
       const inUse = () => new AppError('ERR_CONFLICT', 'The product still has licences; delete them first.');
-      if (await repository.hasLicenses(id)) throw inUse();
+      const before = await get(id, tx);
+      entry.note({ resource: label(before), details: { deleted: { name: before.name, code: before.code } } });
+      if (await repository.hasLicenses(id, tx)) throw inUse();
       try {
-        if (!(await repository.delete(id))) throw notFound('Product');
+        if (!(await repository.delete(id, tx))) throw notFound('Product');
       } catch (error) {
         // A licence created between the check and the delete is caught by the foreign key.
         if (isForeignKeyViolation(error)) throw inUse();

@@ -36,8 +36,18 @@ describe.each(DIALECTS)('first start on %s', (dialect) => {
     t = await createTestApp(dialect);
     const lines: string[] = [];
     const password = 'configured password 123';
-    await ensureOwner(t.services.admins, { email: 'Boss@Example.test', password }, (l) => lines.push(l));
+    await ensureOwner(
+      t.services.admins,
+      { email: 'Boss@Example.test', password },
+      (l) => lines.push(l),
+      t.services.activity,
+    );
     expect(lines).toEqual(['owner created: boss@example.test\n']);
+    const created = await t.services.activity.repository.list({ action_type: 'ADMIN_CREATED' });
+    expect(created.map((r) => [r.actor_type, r.admin_user, r.result, r.resource])).toEqual([
+      ['system', 'startup', 'success', expect.stringContaining('boss@example.test')],
+    ]);
+    expect(JSON.stringify(created)).not.toContain(password);
     expect((await login(t, 'boss@example.test', password)).statusCode).toBe(200);
   });
 

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './0001-core.js';
+import * as loggingSettingsAndActivity from './0002-logging-settings-and-activity.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
   '0001-core': core,
+  '0002-logging-settings-and-activity': loggingSettingsAndActivity,
 };
 
 export const migrationProvider: MigrationProvider = {

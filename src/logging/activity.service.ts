@@ -1,0 +1,187 @@
+import type { Transaction } from 'kysely';
+import type { Executor } from '../db/database.js';
+import { toJson } from '../db/json.js';
+import { inTransaction } from '../db/transaction.js';
+import type { ActivityActorType, ActivityChannel, Database } from '../db/schema.js';
+import { toAppError } from '../http/error-handler.js';
+import type { CoreDeps } from '../shared/deps.js';
+import type { ActivityAction, ActivityResourceType } from './activity-actions.js';
+import { createActivityRepository } from './activity.repository.js';
+import type { LoggingSettingsHolder } from './logging-settings.js';
+
+/** Who acts, from where: the same for every entry of one request or command. */
+export interface ActivityActor {
+  admin_user: string;
+  actor_type: ActivityActorType;
+  actor_id: string | null;
+  channel: ActivityChannel;
+  ip: string | null;
+  /** Masked (`sess_a4f8d2c1...`); the token itself is never passed here. */
+  session_id: string | null;
+  user_agent: string | null;
+}
+
+export interface ActivityContext {
+  actor: ActivityActor;
+  /** Set once an entry for this request exists, so the error hook does not write a second one. */
+  recorded: boolean;
+}
+
+export interface ActivityNote {
+  /** Known only once the action ran, as with a login: who turned out to be signing in. */
+  actor_id?: string;
+  resource_id?: string | null;
+  resource?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface ActivitySpec extends ActivityNote {
+  action_type: ActivityAction;
+  resource_type: ActivityResourceType;
+  failure_action?: ActivityAction;
+}
+
+/** Lets the action add what it learns while running: the created id, the before/after of a change. */
+export interface ActivityEntry {
+  note(patch: ActivityNote): void;
+}
+
+/** For services called outside any audited action (tests, start-up): notes go nowhere. */
+export const NO_ENTRY: ActivityEntry = { note: () => {} };
+
+export type AuditedAction<T> = (tx: Transaction<Database>, entry: ActivityEntry) => Promise<T>;
+
+/** How a service runs its writes as one audited action; routes pass `audit(...)`, other callers `unaudited`. */
+export type Audited = <T>(action: AuditedAction<T>) => Promise<T>;
+
+export function unaudited(db: Executor): Audited {
+  return (action) => inTransaction(db, (tx) => action(tx, NO_ENTRY));
+}
+
+const SECRET_FIELD = /password|secret|token|cookie|^key$|license_key/i;
+
+/** A last line of defence: a detail named like a secret never reaches the table, whatever a caller passes. */
+function scrub(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_FIELD.test(k) ? '[REDACTED]' : scrub(v)]),
+    );
+  }
+  return value;
+}
+
+export function systemContext(name: string): ActivityContext {
+  return {
+    actor: {
+      admin_user: name,
+      actor_type: 'system',
+      actor_id: null,
+      channel: 'cli',
+      ip: null,
+      session_id: null,
+      user_agent: null,
+    },
+    recorded: false,
+  };
+}
+
+export function createActivityService(
+  { db, clock, ids, logger }: Pick<CoreDeps, 'db' | 'clock' | 'ids' | 'logger'>,
+  settings: LoggingSettingsHolder,
+) {
+  const repository = createActivityRepository(db);
+  const enabled = () => settings.current().log_dashboard_activities;
+
+  function baseRow(ctx: ActivityContext, spec: ActivitySpec, action: ActivityAction) {
+    return {
+      id: ids.next('log'),
+      timestamp: clock.now().toISOString(),
+      ...ctx.actor,
+      action_type: action,
+      resource_type: spec.resource_type,
+      resource_id: spec.resource_id ?? null,
+      resource: spec.resource ?? null,
+    };
+  }
+
+  async function recordFailure(
+    ctx: ActivityContext,
+    spec: ActivitySpec,
+    error: unknown,
+    notes: ActivityNote = {},
+  ): Promise<void> {
+    ctx.recorded = true;
+    if (!enabled()) return;
+    const appError = toAppError(error instanceof Error ? error : new Error(String(error)));
+    const merged = { ...spec, ...notes, details: { ...spec.details, ...notes.details } };
+    const details: Record<string, unknown> = { ...merged.details, reason: appError.message };
+    if (appError.code === 'ERR_VALIDATION' && appError.details !== undefined)
+      details.fields = appError.details;
+    try {
+      await repository.insert({
+        ...baseRow(ctx, merged, spec.failure_action ?? spec.action_type),
+        details: toJson(scrub(details)),
+        result: 'failure',
+        error_code: appError.code,
+      });
+    } catch (writeError) {
+      // The action already failed; losing its failure entry is reported, never swapped for the original error.
+      logger.error({ err: writeError, action_type: spec.action_type }, 'activity failure entry not written');
+    }
+  }
+
+  return {
+    repository,
+    recordFailure,
+
+    /**
+     * Writes a pending entry, runs the action in the same transaction and finalises the entry as a
+     * success before committing: the change and its entry exist together or not at all. If the action
+     * throws, everything rolls back and a failure entry is written on its own; the error is rethrown.
+     */
+    async record<T>(ctx: ActivityContext, spec: ActivitySpec, action: AuditedAction<T>): Promise<T> {
+      const notes: ActivityNote = {};
+      const entry: ActivityEntry = {
+        note(patch) {
+          Object.assign(notes, { ...patch, details: { ...notes.details, ...patch.details } });
+        },
+      };
+      const on = enabled();
+      try {
+        const result = await db.transaction().execute(async (tx) => {
+          const row = on ? baseRow(ctx, spec, spec.action_type) : null;
+          if (row) {
+            await repository.insert(
+              { ...row, details: toJson(scrub(spec.details ?? {})), result: 'pending' },
+              tx,
+            );
+          }
+          const value = await action(tx, entry);
+          if (row) {
+            await repository.finalise(
+              row.id,
+              {
+                result: 'success',
+                ...(notes.actor_id !== undefined && { actor_id: notes.actor_id }),
+                resource_id: notes.resource_id ?? row.resource_id,
+                resource: notes.resource ?? row.resource,
+                details: toJson(scrub({ ...spec.details, ...notes.details })),
+              },
+              tx,
+            );
+          }
+          return value;
+        });
+        ctx.recorded = true;
+        return result;
+      } catch (error) {
+        if (on) await recordFailure(ctx, spec, error, notes);
+        ctx.recorded = true;
+        throw error;
+      }
+    },
+  };
+}
+
+export type ActivityService = ReturnType<typeof createActivityService>;
