@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { createAdminService } from './access/admin.service.js';
 import { createApiKeyService } from './access/api-key.service.js';
 import { createSessionService } from './access/session.service.js';
@@ -6,7 +5,9 @@ import type { Config } from './config/config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
+import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
+import { createRequestLogs } from './logging/request-logs.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
@@ -34,7 +35,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     db: database.db,
     clock,
     ids: createIdGenerator(clock),
-    logger: overrides.logger ?? pino({ level: config.logLevel }),
+    logger: overrides.logger ?? createDiagnosticLogger(config.logLevel),
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   const metrics = createMetrics();
@@ -43,6 +44,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
+  const requestLogs = createRequestLogs(core, metrics, loggingSettings);
 
   return {
     core,
@@ -52,7 +54,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     admins,
     sessions,
     licensing,
+    requestLogs,
     async close(): Promise<void> {
+      // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
+      await requestLogs.close();
       await database.destroy();
     },
   };
