@@ -73,6 +73,14 @@ function sanitizeValue(name: string | undefined, value: unknown, depth: number):
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth > 32) return REDACTED;
+  if (value instanceof Error) {
+    const { code } = value as { code?: unknown };
+    return sanitizeValue(
+      name,
+      { type: value.name, message: value.message, stack: value.stack, code },
+      depth + 1,
+    );
+  }
   if (Array.isArray(value)) return value.map((item) => sanitizeValue(undefined, item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) out[maskText(key)] = sanitizeValue(key, item, depth + 1);
