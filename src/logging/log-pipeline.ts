@@ -85,7 +85,8 @@ export function createLogPipeline(options: PipelineOptions) {
     if (timer || closed) return;
     timer = setTimeout(() => {
       timer = null;
-      void drain();
+      // A failed batch reschedules itself; the rejection only matters to an explicit flush().
+      drain().catch(() => {});
     }, delay);
   }
 
