@@ -8,6 +8,8 @@ export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
   await ensureOwner(services.admins, config.initialAdmin);
   const app = await buildApp(services);
+  // Replays, before any request, what a previous run left in the log journal.
+  services.requestLogs.pipeline.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/database.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
-import { openJournal } from './journal.js';
+import { openJournal, type Journal } from './journal.js';
 import type { JournalRecord } from './log-entry.js';
 import { createRequestLogRepository } from './request-log.repository.js';
 
@@ -58,14 +58,24 @@ export function createLogPipeline(options: PipelineOptions) {
   const retryMinMs = options.retryMinMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const repository = createRequestLogRepository(db);
-  const journal = openJournal(options.dataDir, options.spoolMaxBytes);
+  // Opened on first use, so commands that build the services (migrate, api-keys) never touch the
+  // journal of a server running on the same data directory.
+  let opened: Journal | null = null;
+  function journalNow(): Journal {
+    if (!opened) {
+      opened = openJournal(options.dataDir, options.spoolMaxBytes);
+      // Anything a previous process left in the journal is replayed first.
+      if (opened.pendingBytes() > 0) schedule(0);
+    }
+    return opened;
+  }
   const metrics = counters(options.registry);
   new Gauge({
     name: 'keymanager_log_spool_bytes',
     help: 'Bytes of log entries on disk not yet in the store.',
     registers: [options.registry],
     collect() {
-      this.set(journal.pendingBytes());
+      this.set(opened?.pendingBytes() ?? 0);
     },
   });
 
@@ -78,7 +88,7 @@ export function createLogPipeline(options: PipelineOptions) {
   let lastDroppedAt = -Infinity;
   let droppedSinceWarning = 0;
   let closed = false;
-  const syncTimer = setInterval(() => journal.sync(() => {}), options.syncMs ?? 100);
+  const syncTimer = setInterval(() => opened?.sync(() => {}), options.syncMs ?? 100);
   syncTimer.unref();
 
   function schedule(delay: number): void {
@@ -101,6 +111,7 @@ export function createLogPipeline(options: PipelineOptions) {
 
   async function drainLoop(): Promise<void> {
     for (;;) {
+      const journal = journalNow();
       const batch = journal.read(batchSize);
       if (batch.lines.length === 0) return;
       const apiCalls: ApiCallLogTable[] = [];
@@ -152,15 +163,17 @@ export function createLogPipeline(options: PipelineOptions) {
     droppedSinceWarning = 0;
   }
 
-  // Anything a previous process left in the journal is replayed first.
-  if (journal.pendingBytes() > 0) schedule(0);
-
   return {
+    /** Opens the journal and replays what an earlier process left; `serve` calls it at start. */
+    start(): void {
+      journalNow();
+    },
+
     /** Journals one masked entry; never throws into the request. */
     append(record: JournalRecord): void {
       const log = logOf(record);
       try {
-        if (!journal.append(JSON.stringify(record))) {
+        if (!journalNow().append(JSON.stringify(record))) {
           metrics.dropped.inc({ log });
           lastDroppedAt = Date.now();
           warnDrops();
@@ -205,7 +218,7 @@ export function createLogPipeline(options: PipelineOptions) {
       closed = true;
       if (timer) clearTimeout(timer);
       clearInterval(syncTimer);
-      journal.close();
+      opened?.close();
     },
   };
 }
