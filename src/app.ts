@@ -11,6 +11,8 @@ import { validatorCompiler } from './http/validation.js';
 import { licensingRoutes } from './licensing/licensing.routes.js';
 import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
+import { logRoutes } from './logging/log.routes.js';
+import { registerRequestLogging } from './logging/request-logging.js';
 import type { Services } from './services.js';
 
 /** Registers everything in request order; never listens, so tests use app.inject(). */
@@ -34,13 +36,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(cookie);
   await registerOpenApi(app);
   registerRequestMetrics(app, services.metrics);
+  registerRequestLogging(app, services.requestLogs.recorder);
   registerAuthentication(app, { apiKeys: services.apiKeys, sessions: services.sessions });
   registerActivityHooks(app, services.activity);
 
-  await app.register(healthRoutes({ database: services.core.database, metrics: services.metrics }));
+  await app.register(
+    healthRoutes({
+      database: services.core.database,
+      metrics: services.metrics,
+      logWriter: services.requestLogs.pipeline,
+    }),
+  );
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
+  await app.register(logRoutes(services.requestLogs.query), { prefix: '/api/v1' });
   await app.ready();
   return app;
 }

@@ -8,13 +8,23 @@ export async function serve(config: Config): Promise<void> {
   const services = await createServices(config);
   await ensureOwner(services.admins, config.initialAdmin, undefined, services.activity);
   const app = await buildApp(services);
+  // Replays, before any request, what a previous run left in the log journal.
+  services.requestLogs.pipeline.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    // In-flight requests finish first (their entries are journaled), then the log pipeline writes
+    // everything to the store before the connection closes.
+    // Connections busy when closing began go idle once answered; close them as they do rather than
+    // after the keep-alive timeout, and give up on clients that never let go after 10 s.
+    setInterval(() => app.server.closeIdleConnections(), 100).unref();
+    setTimeout(() => app.server.closeAllConnections(), 10_000).unref();
     await app.close();
+    app.log.info('http server closed; flushing logs');
     await services.close();
+    app.log.info('stopped');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { createAdminService } from './access/admin.service.js';
 import { createApiKeyService } from './access/api-key.service.js';
 import { createSessionService } from './access/session.service.js';
@@ -9,6 +8,8 @@ import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
+import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
+import { createRequestLogs } from './logging/request-logs.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
@@ -36,7 +37,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     db: database.db,
     clock,
     ids: createIdGenerator(clock),
-    logger: overrides.logger ?? pino({ level: config.logLevel }),
+    logger: overrides.logger ?? createDiagnosticLogger(config.logLevel),
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
   const metrics = createMetrics();
@@ -53,6 +54,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
+  const requestLogs = createRequestLogs(core, metrics, loggingSettings);
 
   return {
     core,
@@ -64,7 +66,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     admins,
     sessions,
     licensing,
+    requestLogs,
     async close(): Promise<void> {
+      // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
+      await requestLogs.close();
       await database.destroy();
     },
   };

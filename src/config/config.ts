@@ -14,6 +14,8 @@ export interface Config {
   sessions: { idleMinutes: number; absoluteHours: number; secureCookie: boolean };
   loginThrottle: { maxFailures: number; windowMinutes: number };
   bodyLimitBytes: number;
+  /** Disk cap of the log spool (`KM_LOG_SPOOL_MAX_MB`, default 512); past it entries are dropped, counted. */
+  logSpoolMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +89,6 @@ export function loadConfig(env: Env = process.env): Config {
       windowMinutes: integer(env, 'KM_LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     },
     bodyLimitBytes: 1024 * 1024,
+    logSpoolMaxBytes: integer(env, 'KM_LOG_SPOOL_MAX_MB', 512, 1, 1024 * 1024) * 1024 * 1024,
   };
 }

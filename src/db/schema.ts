@@ -144,6 +144,55 @@ export interface ActivityLogTable {
   user_agent: string | null;
 }
 
+/** Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migration 0003. */
+export interface ApiCallLogTable {
+  id: string;
+  endpoint: string | null;
+  path: string | null;
+  /** METHOD_CODES index in src/logging/log-entry.ts. */
+  method: number;
+  status: number;
+  response_time_us: number;
+  ip: string | null;
+  api_key: string | null;
+  api_key_id: string | null;
+  request_size: number;
+  response_size: number;
+  user_agent: string | null;
+  license_key: string | null;
+  license_key_hash: Buffer | null;
+  license_id: string | null;
+  customer_id: string | null;
+  product_id: string | null;
+  /** 0 api, 1 portal, 2 cli. */
+  channel: number;
+  /** 0 incoming, 1 outgoing. */
+  direction: number;
+  error_code: string | null;
+  error_message: string | null;
+  stack_trace: string | null;
+  /** JSON text `[{field, message}]`. */
+  validation_errors: string | null;
+  retry_count: number | null;
+  request_body: string | null;
+  request_body_truncated: number | null;
+}
+
+export interface BlockedLogTable {
+  id: string;
+  block_reason: string;
+  rule_id: string | null;
+  ip: string | null;
+  method: number;
+  path: string | null;
+  api_key: string | null;
+  user_agent: string | null;
+  country_code: string | null;
+  fingerprint: string | null;
+  threat_score: number;
+  matched_location: string | null;
+}
+
 export interface Database {
   products: ProductTable;
   customers: CustomerTable;
@@ -156,4 +205,6 @@ export interface Database {
   login_failures: LoginFailureTable;
   settings: SettingsTable;
   activity_log: ActivityLogTable;
+  api_call_log: ApiCallLogTable;
+  blocked_log: BlockedLogTable;
 }

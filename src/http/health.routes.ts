@@ -4,10 +4,19 @@ import type { DatabaseHandle } from '../db/database.js';
 import { AppError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
+/** The log writer's state as readiness sees it (see ADR 0003). */
+export interface LogWriterHealth {
+  health(): 'ok' | 'spooling' | 'dropping';
+}
+
 const Health = Type.Object({ status: Type.String() });
 const hidden = { hide: true } as const;
 
-export function healthRoutes(deps: { database: DatabaseHandle; metrics: Metrics }) {
+export function healthRoutes(deps: {
+  database: DatabaseHandle;
+  metrics: Metrics;
+  logWriter?: LogWriterHealth;
+}) {
   return async function (app: FastifyInstance): Promise<void> {
     app.get(
       '/healthz',
@@ -24,7 +33,12 @@ export function healthRoutes(deps: { database: DatabaseHandle; metrics: Metrics 
         } catch {
           throw new AppError('ERR_NOT_READY', 'The database is not reachable.');
         }
-        return { status: 'ready' };
+        // Dropping log entries is an outage of the logs: the load balancer should send traffic to a
+        // process that still records it. Spooling while the store is away is degraded but loses nothing.
+        const writer = deps.logWriter?.health() ?? 'ok';
+        if (writer === 'dropping')
+          throw new AppError('ERR_NOT_READY', 'The log spool is full: log entries are being dropped.');
+        return { status: writer === 'spooling' ? 'degraded' : 'ready' };
       },
     );
 

@@ -29,7 +29,11 @@ export function licenseApiRoutes(api: LicenseApiService) {
     app.post(
       '/licenses/activate',
       { config, schema: { tags, body: ActivateBody, response: { 200: ActivateResponse } } },
-      async (request) => unwrap(await api.activate(request.body, request.ip ?? null)),
+      async (request) => {
+        const value = unwrap(await api.activate(request.body, request.ip ?? null));
+        request.logLicense = value.license;
+        return value;
+      },
     );
 
     app.post(
@@ -37,6 +41,7 @@ export function licenseApiRoutes(api: LicenseApiService) {
       { config, schema: { tags, body: ValidateBody, response: { 200: ValidateResponse } } },
       async (request) => {
         const { license } = unwrap(await api.validate(request.body.license_key, request.body.fingerprint));
+        request.logLicense = license;
         return { valid: true as const, code: 'VALID' as const, license };
       },
     );
@@ -46,6 +51,7 @@ export function licenseApiRoutes(api: LicenseApiService) {
       { config, schema: { tags, body: DeactivateBody, response: { 200: DeactivateResponse } } },
       async (request) => {
         const { license } = unwrap(await api.deactivate(request.body.license_key, request.body.fingerprint));
+        request.logLicense = license;
         return { deactivated: true as const, license };
       },
     );
@@ -53,7 +59,11 @@ export function licenseApiRoutes(api: LicenseApiService) {
     app.post(
       '/licenses/status',
       { config, schema: { tags, body: StatusBody, response: { 200: LicenseSummary } } },
-      async (request) => unwrap(await api.status(request.body.license_key)),
+      async (request) => {
+        const license = unwrap(await api.status(request.body.license_key));
+        request.logLicense = license;
+        return license;
+      },
     );
   };
 }

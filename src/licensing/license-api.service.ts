@@ -8,12 +8,17 @@ import type { LicenseService } from './license.service.js';
 
 type LicenseRow = Pick<LicenseTable, 'id' | 'product_id' | 'status' | 'expires_at' | 'max_activations'> & {
   features: unknown;
+  customer_id?: string | null;
 };
 
-function summary(row: LicenseRow, activationsUsed: number, now: Date): LicenseSummary {
+/** The customer rides along for the API-call log; the response schema keeps it out of the answer. */
+export type LoggedLicenseSummary = LicenseSummary & { customer_id: string | null };
+
+function summary(row: LicenseRow, activationsUsed: number, now: Date): LoggedLicenseSummary {
   return {
     id: row.id,
     product_id: row.product_id,
+    customer_id: row.customer_id ?? null,
     status: effectiveStatus(row, now),
     expires_at: row.expires_at,
     features: parseJson<string[]>(row.features),
@@ -36,7 +41,7 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
     async validate(
       key: string,
       fingerprint: string | undefined,
-    ): Promise<Outcome<{ license: LicenseSummary }>> {
+    ): Promise<Outcome<{ license: LoggedLicenseSummary }>> {
       const row = await repository.findByKeyWithMachine(key, fingerprint);
       if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
       const now = clock.now();
@@ -51,7 +56,7 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
       return { ok: true, value: { license: summary(row, used, now) } };
     },
 
-    async status(key: string): Promise<Outcome<LicenseSummary>> {
+    async status(key: string): Promise<Outcome<LoggedLicenseSummary>> {
       const row = await repository.findByKeyWithMachine(key, undefined);
       if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
       return { ok: true, value: summary(row, Number(row.activations_used ?? 0), clock.now()) };
@@ -64,7 +69,7 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
     async activate(
       input: ActivateBody,
       ip: string | null,
-    ): Promise<Outcome<{ activation: Activation; license: LicenseSummary }>> {
+    ): Promise<Outcome<{ activation: Activation; license: LoggedLicenseSummary }>> {
       return db.transaction().execute(async (tx) => {
         const row = await repository.findByKeyForUpdate(input.license_key, tx);
         if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' } as const;
@@ -105,7 +110,7 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
       });
     },
 
-    async deactivate(key: string, fingerprint: string): Promise<Outcome<{ license: LicenseSummary }>> {
+    async deactivate(key: string, fingerprint: string): Promise<Outcome<{ license: LoggedLicenseSummary }>> {
       const row = await repository.findByKeyWithMachine(key, undefined);
       if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
       if (!(await activations.deleteByFingerprint(row.id, fingerprint))) {

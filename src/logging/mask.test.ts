@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { maskApiKey, maskLicenseKey, maskSessionToken } from './mask.js';
+import {
+  maskApiKey,
+  maskLicenseKey,
+  maskSessionToken,
+  maskText,
+  maskUrl,
+  sanitizeBody,
+  sanitizeHeaders,
+  sanitizeValueDeep,
+} from './mask.js';
 
 describe('masking', () => {
   it('shows an API key as its prefix, the first 3 and the last 3 random characters', () => {
@@ -18,5 +27,57 @@ describe('masking', () => {
 
   it('shows a session token as sess_ and its first 8 random characters', () => {
     expect(maskSessionToken('sess_a4f8d2c1b9e7f6a5d4c3b2a1')).toBe('sess_a4f8d2c1...');
+  });
+});
+
+describe('masking free text, bodies, headers and URLs', () => {
+  const apiKey = 'km_live_abcDEF0123456789abcdefGHIJKLMxyz';
+
+  it('finds every secret shape inside any string', () => {
+    const text = `key ABCD-EFGH-JKMN-7K2M with ${apiKey} and sess_a4f8d2c1b9e7f6a5 by Bearer abc.def.ghi`;
+    expect(maskText(text)).toBe(
+      'key XXXX-XXXX-XXXX-7K2M with km_live_abc...xyz and sess_a4f8d2c1... by Bearer [REDACTED]',
+    );
+  });
+
+  it('escapes line breaks, ANSI escapes and other control characters', () => {
+    expect(maskText('ua\r\n{"forged":1}\u001b[31m\u2028')).toBe(
+      'ua\\u000d\\u000a{"forged":1}\\u001b[31m\\u2028',
+    );
+  });
+
+  it('redacts secret-named fields at any depth and masks licence keys by field name', () => {
+    expect(
+      sanitizeValueDeep({
+        password: 'p',
+        a: [{ client_secret: 's', Authorization: 'x', key: 'my-custom-licence-0042' }],
+        note: `see ${apiKey}`,
+      }),
+    ).toEqual({
+      password: '[REDACTED]',
+      a: [{ client_secret: '[REDACTED]', Authorization: '[REDACTED]', key: 'XX-XXXXXX-XXXXXXX-0042' }],
+      note: 'see km_live_abc...xyz',
+    });
+  });
+
+  it('caps a body at 8 KiB on a character boundary and says so', () => {
+    const { text, truncated } = sanitizeBody({ note: 'é'.repeat(10_000) });
+    expect(truncated).toBe(true);
+    expect(Buffer.byteLength(text!)).toBeLessThanOrEqual(8192);
+    expect(text).not.toContain('\ufffd');
+    expect(sanitizeBody({ a: 1 })).toEqual({ text: '{"a":1}', truncated: false });
+  });
+
+  it('redacts credential headers and masks the rest', () => {
+    expect(
+      sanitizeHeaders({ authorization: `Bearer ${apiKey}`, cookie: 'km_session=sess_x', 'x-note': apiKey }),
+    ).toEqual({ authorization: '[REDACTED]', cookie: '[REDACTED]', 'x-note': 'km_live_abc...xyz' });
+  });
+
+  it('masks licence keys in paths and secret parameters in query strings', () => {
+    expect(maskUrl(`/api/v1/licenses/ABCD-EFGH-JKMN-7K2M?token=t0k&license_key=my-key-12345&q=ok`)).toBe(
+      '/api/v1/licenses/XXXX-XXXX-XXXX-7K2M?token=[REDACTED]&license_key=XX-XXX-X2345&q=ok',
+    );
+    expect(maskUrl(`/x?api_key=${encodeURIComponent(apiKey)}`)).toBe('/x?api_key=[REDACTED]');
   });
 });

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
@@ -28,6 +31,8 @@ export async function createTestApp(
   const { database, drop } = await createTestDatabase(dialect);
   const config = loadConfig({ KM_LOG_LEVEL: 'silent' });
   config.database = database;
+  // Each app its own data directory: the log journal and hash secret live there.
+  config.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-test-'));
   configure(config);
   const clock = manualClock(new Date());
   const sleeps: number[] = [];

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+const NAME = /^(\d{12})\.ndjson$/;
+
+interface Position {
+  seq: number;
+  offset: number;
+}
+
+export interface JournalRead {
+  lines: string[];
+  /** How many of the lines come from segments a previous process left behind. */
+  leftover: number;
+  end: Position;
+}
+
+/**
+ * The log pipeline's write-ahead journal and spool: NDJSON segment files in `<dataDir>/log-journal`.
+ * Appends are synchronous writes, so an entry is in the kernel's page cache before its response is
+ * sent and survives the process being killed; fdatasync runs asynchronously in groups (power loss).
+ * The writer reads behind the appends and commits a position once its batch is in the store; segments
+ * wholly behind that position are deleted. While the store is down the journal simply grows, up to
+ * the byte cap, and is replayed in order when it returns (or at the next start).
+ */
+export function openJournal(dataDir: string, maxBytes: number) {
+  const dir = path.join(dataDir, 'log-journal');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = (seq: number) => path.join(dir, `${String(seq).padStart(12, '0')}.ndjson`);
+  const existing = fs
+    .readdirSync(dir)
+    .map((name) => NAME.exec(name)?.[1])
+    .filter((seq): seq is string => seq !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const sizes = new Map<number, number>(existing.map((seq) => [seq, fs.statSync(file(seq)).size]));
+  let diskBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+  const firstOwnSeq = (existing.at(-1) ?? 0) + 1;
+
+  let writeSeq = firstOwnSeq;
+  let writeFd = fs.openSync(file(writeSeq), 'a', 0o600);
+  let writeSize = 0;
+  sizes.set(writeSeq, 0);
+  let dirty = false;
+  let read: Position = { seq: existing[0] ?? writeSeq, offset: 0 };
+  let readFd: { seq: number; fd: number } | null = null;
+
+  function rotate(): void {
+    fs.closeSync(writeFd);
+    writeSeq += 1;
+    writeFd = fs.openSync(file(writeSeq), 'a', 0o600);
+    writeSize = 0;
+    sizes.set(writeSeq, 0);
+  }
+
+  function readerFor(seq: number): number {
+    if (readFd?.seq === seq) return readFd.fd;
+    if (readFd) fs.closeSync(readFd.fd);
+    readFd = { seq, fd: fs.openSync(file(seq), 'r') };
+    return readFd.fd;
+  }
+
+  return {
+    /** False when the cap would be passed: the caller counts the entry as dropped. */
+    append(line: string): boolean {
+      const bytes = Buffer.byteLength(line) + 1;
+      if (diskBytes + bytes > maxBytes) return false;
+      fs.writeSync(writeFd, line + '\n');
+      writeSize += bytes;
+      diskBytes += bytes;
+      sizes.set(writeSeq, writeSize);
+      dirty = true;
+      if (writeSize >= SEGMENT_BYTES) rotate();
+      return true;
+    },
+
+    /** Up to `max` whole lines after the committed position; nothing moves until `commit`. */
+    read(max: number): JournalRead {
+      const lines: string[] = [];
+      let leftover = 0;
+      const pos = { ...read };
+      while (lines.length < max) {
+        const size = sizes.get(pos.seq) ?? 0;
+        if (pos.offset >= size) {
+          if (pos.seq >= writeSeq) break;
+          pos.seq += 1;
+          pos.offset = 0;
+          continue;
+        }
+        const chunk = Buffer.alloc(Math.min(READ_CHUNK, size - pos.offset));
+        const got = fs.readSync(readerFor(pos.seq), chunk, 0, chunk.length, pos.offset);
+        let from = 0;
+        for (
+          let nl = chunk.indexOf(10);
+          nl >= 0 && nl < got && lines.length < max;
+          nl = chunk.indexOf(10, from)
+        ) {
+          lines.push(chunk.toString('utf8', from, nl));
+          if (pos.seq < firstOwnSeq) leftover += 1;
+          from = nl + 1;
+        }
+        if (from === 0) {
+          // A torn last line of a crashed process's segment (a write cut short by a full disk): skip it.
+          if (pos.seq >= writeSeq) break;
+          pos.seq += 1;
+          pos.offset = 0;
+          continue;
+        }
+        pos.offset += from;
+      }
+      return { lines, leftover, end: pos };
+    },
+
+    /** The store has the lines up to `end`: delete the segments wholly behind it. */
+    commit(end: Position): void {
+      read = end;
+      for (const [seq, size] of sizes) {
+        if (seq >= end.seq || seq === writeSeq) continue;
+        if (readFd?.seq === seq) {
+          fs.closeSync(readFd.fd);
+          readFd = null;
+        }
+        fs.rmSync(file(seq), { force: true });
+        sizes.delete(seq);
+        diskBytes -= size;
+      }
+      // The current segment fully read: start a fresh one so the old one can go.
+      if (end.seq === writeSeq && end.offset === writeSize && writeSize >= SEGMENT_BYTES / 8) {
+        rotate();
+        read = { seq: writeSeq, offset: 0 };
+        this.commit(read);
+      }
+    },
+
+    pendingBytes(): number {
+      let total = 0;
+      for (const [seq, size] of sizes) if (seq >= read.seq) total += size;
+      return total - read.offset;
+    },
+    diskBytes: () => diskBytes,
+
+    /** Group commit for power loss; appends already survive a killed process. */
+    sync(callback: () => void): void {
+      if (!dirty) return callback();
+      dirty = false;
+      fs.fdatasync(writeFd, () => callback());
+    },
+
+    /** Closes the files; a journal whose every line is in the store leaves nothing behind. */
+    close(): void {
+      if (readFd) fs.closeSync(readFd.fd);
+      readFd = null;
+      fs.fsyncSync(writeFd);
+      fs.closeSync(writeFd);
+      if (this.pendingBytes() === 0) {
+        for (const seq of sizes.keys()) fs.rmSync(file(seq), { force: true });
+        sizes.clear();
+        diskBytes = 0;
+      }
+    },
+  };
+}
+
+export type Journal = ReturnType<typeof openJournal>;

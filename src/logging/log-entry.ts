@@ -1,0 +1,68 @@
+import { monotonicFactory } from 'ulidx';
+import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import type { Clock } from '../shared/clock.js';
+
+/** Stored as small integers (see migration 0003); anything else is `OTHER`. */
+export const METHOD_CODES = ['OTHER', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export const CHANNELS = ['api', 'portal', 'cli'] as const;
+export const DIRECTIONS = ['incoming', 'outgoing'] as const;
+
+export function methodCode(method: string): number {
+  const index = (METHOD_CODES as readonly string[]).indexOf(method);
+  return index < 0 ? 0 : index;
+}
+
+/** A journaled API-call row: the table's columns, the licence-key hash as hex (JSON has no bytes). */
+export type ApiCallRecord = Omit<ApiCallLogTable, 'license_key_hash'> & { license_key_hash: string | null };
+export type BlockedRecord = BlockedLogTable;
+
+/** One journal line: the log it belongs to and its row, already masked. */
+export type JournalRecord = { log: 'api'; row: ApiCallRecord } | { log: 'blocked'; row: BlockedRecord };
+
+export const BLOCK_REASONS = [
+  'IP_BLOCKLISTED',
+  'GEO_BLOCKED',
+  'API_KEY_REVOKED',
+  'RATE_LIMIT_EXCEEDED',
+  'ABUSE_PATTERN_DETECTED',
+  'MALFORMED_REQUEST',
+  'USER_AGENT_BLOCKED',
+  'SQL_INJECTION_ATTEMPT',
+] as const;
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+/** ULID time part (first 10 Crockford base32 characters after the prefix) as an ISO timestamp. */
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+export function timestampOfId(id: string): string {
+  const time = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  let ms = 0;
+  for (const c of time) ms = ms * 32 + CROCKFORD.indexOf(c);
+  return new Date(ms).toISOString();
+}
+
+/** The smallest id of a given millisecond: `from`/`to` filters become a range over the primary key. */
+export function idBoundary(prefix: string, date: Date, end: boolean): string {
+  let ms = date.getTime();
+  let time = '';
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[ms % 32]! + time;
+    ms = Math.floor(ms / 32);
+  }
+  return `${prefix}_${time}${(end ? 'z' : '0').repeat(16)}`;
+}
+
+/**
+ * Log entry ids: `log_` + a ULID whose time part is the entry's timestamp, monotonic within a
+ * millisecond. Unlike the shared generator, a clock that steps back is followed rather than clamped,
+ * so an entry's timestamp is always the clock's reading.
+ */
+export function createLogIdGenerator(clock: Clock): () => string {
+  let factory = monotonicFactory();
+  let last = 0;
+  return () => {
+    const now = clock.now().getTime();
+    if (now < last) factory = monotonicFactory();
+    last = now;
+    return `log_${factory(now).toLowerCase()}`;
+  };
+}

@@ -1,0 +1,226 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Db } from '../db/database.js';
+import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import { openJournal, type Journal } from './journal.js';
+import type { JournalRecord } from './log-entry.js';
+import { createRequestLogRepository } from './request-log.repository.js';
+
+export type LogName = 'api_calls' | 'failed_api_calls' | 'blocked';
+export type WriterHealth = 'ok' | 'spooling' | 'dropping';
+
+export interface PipelineOptions {
+  db: Db;
+  dataDir: string;
+  spoolMaxBytes: number;
+  registry: Registry;
+  logger: FastifyBaseLogger;
+  batchSize?: number;
+  /** How long appends may gather before a batch is written. */
+  lingerMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** fdatasync period of the journal (group commit against power loss). */
+  syncMs?: number;
+}
+
+function logOf(record: JournalRecord): LogName {
+  if (record.log === 'blocked') return 'blocked';
+  return record.row.status >= 400 ? 'failed_api_calls' : 'api_calls';
+}
+
+function counters(registry: Registry) {
+  const make = (what: string, help: string) =>
+    new Counter({
+      name: `keymanager_log_entries_${what}_total`,
+      help,
+      labelNames: ['log'] as const,
+      registers: [registry],
+    });
+  return {
+    queued: make('queued', 'Log entries accepted into the pipeline (journaled before the response).'),
+    written: make('written', 'Log entries committed to the store.'),
+    spooled: make('spooled', 'Log entries kept on disk while the store was unavailable.'),
+    replayed: make('replayed', 'Spooled or left-over entries written once the store was back.'),
+    dropped: make('dropped', 'Log entries lost because the spool reached KM_LOG_SPOOL_MAX_MB.'),
+  };
+}
+
+/**
+ * Journal, then batch writer. `append` is all the request path does: one synchronous write to the
+ * journal. The writer reads behind it and inserts batches, one transaction each; a failed batch stays
+ * in the journal (the spool) and is retried with backoff, in order.
+ */
+export function createLogPipeline(options: PipelineOptions) {
+  const { db, logger } = options;
+  const batchSize = options.batchSize ?? 1000;
+  const lingerMs = options.lingerMs ?? 10;
+  const retryMinMs = options.retryMinMs ?? 100;
+  const retryMaxMs = options.retryMaxMs ?? 5000;
+  const repository = createRequestLogRepository(db);
+  // Opened on first use, so commands that build the services (migrate, api-keys) never touch the
+  // journal of a server running on the same data directory.
+  let opened: Journal | null = null;
+  function journalNow(): Journal {
+    if (!opened) {
+      opened = openJournal(options.dataDir, options.spoolMaxBytes);
+      // Anything a previous process left in the journal is replayed first.
+      if (opened.pendingBytes() > 0) schedule(0);
+    }
+    return opened;
+  }
+  const metrics = counters(options.registry);
+  new Gauge({
+    name: 'keymanager_log_spool_bytes',
+    help: 'Bytes of log entries on disk not yet in the store.',
+    registers: [options.registry],
+    collect() {
+      this.set(opened?.pendingBytes() ?? 0);
+    },
+  });
+
+  let timer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  let failing = false;
+  let retryMs = retryMinMs;
+  let spooledUnwritten = 0;
+  let lastDropAt = -Infinity;
+  let lastDroppedAt = -Infinity;
+  let droppedSinceWarning = 0;
+  let closed = false;
+  const syncTimer = setInterval(() => opened?.sync(() => {}), options.syncMs ?? 100);
+  syncTimer.unref();
+
+  function schedule(delay: number): void {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = null;
+      // A failed batch reschedules itself; the rejection only matters to an explicit flush().
+      drain().catch(() => {});
+    }, delay);
+  }
+
+  function drain(): Promise<void> {
+    if (!draining) {
+      draining = drainLoop().finally(() => {
+        draining = null;
+      });
+    }
+    return draining;
+  }
+
+  async function drainLoop(): Promise<void> {
+    for (;;) {
+      const journal = journalNow();
+      const batch = journal.read(batchSize);
+      if (batch.lines.length === 0) return;
+      const apiCalls: ApiCallLogTable[] = [];
+      const blocked: BlockedLogTable[] = [];
+      const logs: LogName[] = [];
+      for (const line of batch.lines) {
+        const record = JSON.parse(line) as JournalRecord;
+        logs.push(logOf(record));
+        if (record.log === 'blocked') blocked.push(record.row);
+        else {
+          const hash = record.row.license_key_hash;
+          apiCalls.push({ ...record.row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null });
+        }
+      }
+      try {
+        await db.transaction().execute((tx) => repository.insertBatch(apiCalls, blocked, tx));
+      } catch (error) {
+        if (!failing) logger.warn({ err: error }, 'log store unavailable; spooling entries to disk');
+        failing = true;
+        schedule(retryMs);
+        retryMs = Math.min(retryMs * 2, retryMaxMs);
+        throw error;
+      }
+      if (failing) logger.info('log store available again; replaying spooled entries');
+      failing = false;
+      retryMs = retryMinMs;
+      journal.commit(batch.end);
+      let replay = batch.leftover + Math.min(spooledUnwritten, batch.lines.length - batch.leftover);
+      spooledUnwritten -= replay - batch.leftover;
+      for (const log of logs) {
+        metrics.written.inc({ log });
+        if (replay > 0) {
+          metrics.replayed.inc({ log });
+          replay -= 1;
+        }
+      }
+    }
+  }
+
+  function warnDrops(): void {
+    const now = Date.now();
+    droppedSinceWarning += 1;
+    if (now - lastDropAt < 60_000) return;
+    logger.warn(
+      { dropped: droppedSinceWarning, spoolMaxBytes: options.spoolMaxBytes },
+      'log spool full: dropping log entries until the store is back',
+    );
+    lastDropAt = now;
+    droppedSinceWarning = 0;
+  }
+
+  return {
+    /** Opens the journal and replays what an earlier process left; `serve` calls it at start. */
+    start(): void {
+      journalNow();
+    },
+
+    /** Journals one masked entry; never throws into the request. */
+    append(record: JournalRecord): void {
+      const log = logOf(record);
+      try {
+        if (!journalNow().append(JSON.stringify(record))) {
+          metrics.dropped.inc({ log });
+          lastDroppedAt = Date.now();
+          warnDrops();
+          return;
+        }
+      } catch (error) {
+        metrics.dropped.inc({ log });
+        lastDroppedAt = Date.now();
+        logger.error({ err: error }, 'log journal write failed');
+        return;
+      }
+      metrics.queued.inc({ log });
+      if (failing) {
+        metrics.spooled.inc({ log });
+        spooledUnwritten += 1;
+      }
+      schedule(lingerMs);
+    },
+
+    /** Writes everything journaled so far; rejects if the store refuses. */
+    async flush(): Promise<void> {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      await draining?.catch(() => {});
+      await drain();
+    },
+
+    health(): WriterHealth {
+      if (Date.now() - lastDroppedAt < 60_000) return 'dropping';
+      return failing ? 'spooling' : 'ok';
+    },
+
+    /** Flushes what the store takes, then closes the journal; what it refused stays for the next start. */
+    async close(): Promise<void> {
+      try {
+        await this.flush();
+      } catch (error) {
+        logger.error({ err: error }, 'log store unavailable at shutdown; entries stay in the journal');
+      }
+      closed = true;
+      if (timer) clearTimeout(timer);
+      clearInterval(syncTimer);
+      opened?.close();
+    },
+  };
+}
+
+export type LogPipeline = ReturnType<typeof createLogPipeline>;
