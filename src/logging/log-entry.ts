@@ -1,6 +1,7 @@
 import { monotonicFactory } from 'ulidx';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
+import { pooledRandom } from '../shared/ids.js';
 
 /** Stored as small integers (see migration 0003); anything else is `OTHER`. */
 export const METHOD_CODES = ['OTHER', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -57,11 +58,12 @@ export function idBoundary(prefix: string, date: Date, end: boolean): string {
  * so an entry's timestamp is always the clock's reading.
  */
 export function createLogIdGenerator(clock: Clock): () => string {
-  let factory = monotonicFactory();
+  const random = pooledRandom();
+  let factory = monotonicFactory(random);
   let last = 0;
   return () => {
     const now = clock.now().getTime();
-    if (now < last) factory = monotonicFactory();
+    if (now < last) factory = monotonicFactory(random);
     last = now;
     return `log_${factory(now).toLowerCase()}`;
   };

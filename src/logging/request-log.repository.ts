@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../db/database.js';
+import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
@@ -58,6 +59,13 @@ export interface LogListQuery {
 
 export type ApiCallRow = Omit<ApiCallLogTable, 'license_key_hash'>;
 
+const insertApiCalls = createBulkInsert(
+  'api_call_log',
+  [...API_CALL_COLUMNS, 'license_key_hash'],
+  ROWS_PER_STATEMENT,
+);
+const insertBlocked = createBulkInsert('blocked_log', BLOCKED_COLUMNS, ROWS_PER_STATEMENT);
+
 export function createRequestLogRepository(db: Db) {
   return {
     /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
@@ -66,20 +74,8 @@ export function createRequestLogRepository(db: Db) {
       blocked: BlockedLogTable[],
       tx: Executor = db,
     ): Promise<void> {
-      for (let i = 0; i < apiCalls.length; i += ROWS_PER_STATEMENT) {
-        await tx
-          .insertInto('api_call_log')
-          .values(apiCalls.slice(i, i + ROWS_PER_STATEMENT))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-      }
-      for (let i = 0; i < blocked.length; i += ROWS_PER_STATEMENT) {
-        await tx
-          .insertInto('blocked_log')
-          .values(blocked.slice(i, i + ROWS_PER_STATEMENT))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .execute();
-      }
+      await insertApiCalls(apiCalls, tx);
+      await insertBlocked(blocked, tx);
     },
 
     async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {

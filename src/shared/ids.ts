@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
 import type { Clock } from './clock.js';
 
@@ -8,7 +9,23 @@ export interface IdGenerator {
   next(prefix: IdPrefix): string;
 }
 
+/**
+ * ulidx asks the CSPRNG for one byte per character (16 system calls an id); log entries need an id per
+ * request, so the bytes are drawn from a pool refilled 4 KiB at a time. Values stay in [0, 1).
+ */
+export function pooledRandom(poolSize = 4096): () => number {
+  const pool = new Uint8Array(poolSize);
+  let next = poolSize;
+  return () => {
+    if (next === poolSize) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    return pool[next++]! / 256;
+  };
+}
+
 export function createIdGenerator(clock: Clock): IdGenerator {
-  const ulid = monotonicFactory();
+  const ulid = monotonicFactory(pooledRandom());
   return { next: (prefix) => `${prefix}_${ulid(clock.now().getTime()).toLowerCase()}` };
 }
