@@ -50,7 +50,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
-  await app.register(logRoutes(services.requestLogs.query), { prefix: '/api/v1' });
+  await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.ready();
   return app;
 }

@@ -1,19 +1,28 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Page } from '../http/pagination.js';
+import { activityContext } from './activity.hooks.js';
+import type { ActivityService } from './activity.service.js';
 import type { LogQueryService } from './log-query.service.js';
 import { ApiCallPage, BlockedPage, FailedApiCallPage, LogQuery } from './log.schemas.js';
 
 const tags = ['logs'];
-const config = { access: { auth: 'admin', permission: 'logs:read' } } as const;
+const config = {
+  access: { auth: 'admin', permission: 'logs:read' },
+  activity: { action: 'LOGS_SEARCHED', resource_type: 'logs' },
+} as const;
 const EXPORT_PAGE = 200;
+
+/** The export is text, one JSON object a line; it bypasses the page schema's serializer. */
+function sendNdjson(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('application/x-ndjson; charset=utf-8').send(body);
+}
 
 /** `?format=ndjson`: every matching entry, newest first, one JSON object a line (JSON escapes CR/LF). */
 async function exportNdjson<T>(
-  reply: FastifyReply,
   query: LogQuery,
   list: (query: LogQuery) => Promise<Page<T>>,
-): Promise<FastifyReply> {
+): Promise<string> {
   const lines: string[] = [];
   let cursor: string | undefined = query.cursor;
   do {
@@ -21,38 +30,88 @@ async function exportNdjson<T>(
     for (const entry of page.data) lines.push(JSON.stringify(entry));
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
-  return reply.type('application/x-ndjson; charset=utf-8').send(lines.length ? lines.join('\n') + '\n' : '');
+  return lines.length ? lines.join('\n') + '\n' : '';
 }
 
-export function logRoutes(logs: LogQueryService) {
+export function logRoutes(logs: LogQueryService, activity: ActivityService) {
+  /**
+   * Reading the logs is itself admin activity: who searched or exported which log, with which
+   * filters. The search runs first (it reads outside any transaction); a refused or failed search is
+   * recorded by the activity error hook.
+   */
+  async function searched<T>(request: FastifyRequest, log: string, query: LogQuery, result: T): Promise<T> {
+    const exported = query.format === 'ndjson';
+    const { cursor: _cursor, ...filters } = query;
+    await activity.record(
+      activityContext(request),
+      {
+        action_type: exported ? 'LOGS_EXPORTED' : 'LOGS_SEARCHED',
+        resource_type: 'logs',
+        resource: `${log} log`,
+        details: { log, filters },
+      },
+      async () => {},
+    );
+    return result;
+  }
+
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
     app.get(
       '/logs/api-calls',
       { config, schema: { tags, querystring: LogQuery, response: { 200: ApiCallPage } } },
-      async (request, reply) =>
-        request.query.format === 'ndjson'
-          ? exportNdjson(reply, request.query, logs.apiCalls)
-          : logs.apiCalls(request.query),
+      async (request, reply) => {
+        if (request.query.format !== 'ndjson') {
+          return searched(request, 'api-calls', request.query, await logs.apiCalls(request.query));
+        }
+        const body = await searched(
+          request,
+          'api-calls',
+          request.query,
+          await exportNdjson(request.query, logs.apiCalls),
+        );
+        return sendNdjson(reply, body);
+      },
     );
 
     app.get(
       '/logs/failed-api-calls',
       { config, schema: { tags, querystring: LogQuery, response: { 200: FailedApiCallPage } } },
-      async (request, reply) =>
-        request.query.format === 'ndjson'
-          ? exportNdjson(reply, request.query, logs.failedApiCalls)
-          : logs.failedApiCalls(request.query),
+      async (request, reply) => {
+        if (request.query.format !== 'ndjson') {
+          return searched(
+            request,
+            'failed-api-calls',
+            request.query,
+            await logs.failedApiCalls(request.query),
+          );
+        }
+        const body = await searched(
+          request,
+          'failed-api-calls',
+          request.query,
+          await exportNdjson(request.query, logs.failedApiCalls),
+        );
+        return sendNdjson(reply, body);
+      },
     );
 
     app.get(
       '/logs/blocked',
       { config, schema: { tags, querystring: LogQuery, response: { 200: BlockedPage } } },
-      async (request, reply) =>
-        request.query.format === 'ndjson'
-          ? exportNdjson(reply, request.query, logs.blocked)
-          : logs.blocked(request.query),
+      async (request, reply) => {
+        if (request.query.format !== 'ndjson') {
+          return searched(request, 'blocked', request.query, await logs.blocked(request.query));
+        }
+        const body = await searched(
+          request,
+          'blocked',
+          request.query,
+          await exportNdjson(request.query, logs.blocked),
+        );
+        return sendNdjson(reply, body);
+      },
     );
   };
 }
