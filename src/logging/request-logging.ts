@@ -222,7 +222,7 @@ export function createRequestLogger(deps: RequestLogDeps) {
     deps.pipeline.append({ log: 'api', row });
   }
 
-  return { recordBlocked, recordCall };
+  return { recordBlocked, recordCall, afterJournal: deps.pipeline.afterJournal };
 }
 
 export type RequestLogger = ReturnType<typeof createRequestLogger>;
@@ -243,6 +243,7 @@ export function registerRequestLogging(app: FastifyInstance, logger: RequestLogg
         request.log.error({ err: error }, 'could not record the API call');
       }
     }
-    done(null, payload);
+    // The response leaves only once its entry is in the journal (one write per event-loop turn).
+    logger.afterJournal(() => done(null, payload));
   });
 }
