@@ -103,7 +103,7 @@ function entry(id, i) {
       status: 200,
       response_time_us: 300 + (i % 500),
       ip: `203.0.113.${i % 250}`,
-      api_key: 'km_live_abc...xyz',
+      api_key: null,
       api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
       request_size: 62,
       response_size: 180,

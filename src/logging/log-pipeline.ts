@@ -1,10 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/database.js';
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 import { openJournal, type Journal } from './journal.js';
 import type { JournalRecord } from './log-entry.js';
-import { createRequestLogRepository } from './request-log.repository.js';
+import { createRequestLogRepository, type ApiCallInsert, type BlockedRow } from './request-log.repository.js';
 
 export type LogName = 'api_calls' | 'failed_api_calls' | 'blocked';
 export type WriterHealth = 'ok' | 'spooling' | 'dropping';
@@ -114,8 +113,8 @@ export function createLogPipeline(options: PipelineOptions) {
       const journal = journalNow();
       const batch = journal.read(batchSize);
       if (batch.lines.length === 0) return;
-      const apiCalls: ApiCallLogTable[] = [];
-      const blocked: BlockedLogTable[] = [];
+      const apiCalls: ApiCallInsert[] = [];
+      const blocked: BlockedRow[] = [];
       const logs: LogName[] = [];
       for (const line of batch.lines) {
         const record = JSON.parse(line) as JournalRecord;

@@ -178,7 +178,8 @@ export function createRequestLogger(deps: RequestLogDeps) {
       status,
       response_time_us: Math.round(reply.elapsedTime * 1000),
       ip: request.ip ?? null,
-      api_key: principal?.kind === 'api_key' ? principal.masked : failed ? presentedKey(request) : null,
+      // An authenticated key is named by its id; the read side shows its masked form from the key.
+      api_key: principal?.kind === 'api_key' ? null : failed ? presentedKey(request) : null,
       api_key_id: principal?.kind === 'api_key' ? principal.apiKeyId : null,
       request_size: Number(request.headers['content-length']) || 0,
       response_size: size(payload, reply),
