@@ -146,7 +146,8 @@ export interface ActivityLogTable {
 
 /** Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migration 0003. */
 export interface ApiCallLogTable {
-  id: string;
+  /** The ULID of the `log_` id as 16 bytes (see idToBytes in src/logging/log-entry.ts). */
+  id: Buffer;
   endpoint: string | null;
   path: string | null;
   /** METHOD_CODES index in src/logging/log-entry.ts. */
@@ -179,7 +180,8 @@ export interface ApiCallLogTable {
 }
 
 export interface BlockedLogTable {
-  id: string;
+  /** The ULID of the `log_` id as 16 bytes. */
+  id: Buffer;
   block_reason: string;
   rule_id: string | null;
   ip: string | null;

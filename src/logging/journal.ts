@@ -19,7 +19,7 @@ export interface JournalRead {
 
 /**
  * The log pipeline's write-ahead journal and spool: NDJSON segment files in `<dataDir>/log-journal`.
- * Appends are synchronous writes, so an entry is in the kernel's page cache before its response is
+ * Appends are synchronous writes (one per group of entries), so an entry is in the kernel's page cache before its response is
  * sent and survives the process being killed; fdatasync runs asynchronously in groups (power loss).
  * The writer reads behind the appends and commits a position once its batch is in the store; segments
  * wholly behind that position are deleted. While the store is down the journal simply grows, up to
@@ -63,17 +63,29 @@ export function openJournal(dataDir: string, maxBytes: number) {
   }
 
   return {
-    /** False when the cap would be passed: the caller counts the entry as dropped. */
-    append(line: string): boolean {
-      const bytes = Buffer.byteLength(line) + 1;
-      if (diskBytes + bytes > maxBytes) return false;
-      fs.writeSync(writeFd, line + '\n');
+    /**
+     * Appends the lines that fit under the cap with one write, in order; returns how many were taken
+     * (the rest the caller counts as dropped).
+     */
+    appendMany(lines: readonly string[]): number {
+      let text = '';
+      let bytes = 0;
+      let taken = 0;
+      for (const line of lines) {
+        const size = Buffer.byteLength(line) + 1;
+        if (diskBytes + bytes + size > maxBytes) break;
+        text += line + '\n';
+        bytes += size;
+        taken += 1;
+      }
+      if (taken === 0) return 0;
+      fs.writeSync(writeFd, text);
       writeSize += bytes;
       diskBytes += bytes;
       sizes.set(writeSeq, writeSize);
       dirty = true;
       if (writeSize >= SEGMENT_BYTES) rotate();
-      return true;
+      return taken;
     },
 
     /** Up to `max` whole lines after the committed position; nothing moves until `commit`. */

@@ -1,10 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/database.js';
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 import { openJournal, type Journal } from './journal.js';
 import type { JournalRecord } from './log-entry.js';
-import { createRequestLogRepository } from './request-log.repository.js';
+import { createRequestLogRepository, type ApiCallInsert, type BlockedRow } from './request-log.repository.js';
 
 export type LogName = 'api_calls' | 'failed_api_calls' | 'blocked';
 export type WriterHealth = 'ok' | 'spooling' | 'dropping';
@@ -47,8 +46,8 @@ function counters(registry: Registry) {
 }
 
 /**
- * Journal, then batch writer. `append` is all the request path does: one synchronous write to the
- * journal. The writer reads behind it and inserts batches, one transaction each; a failed batch stays
+ * Journal, then batch writer. `append` is all the request path does; the entries of one event-loop
+ * turn then reach the journal with one synchronous write, before their responses are released. The writer reads behind it and inserts batches, one transaction each; a failed batch stays
  * in the journal (the spool) and is retried with backoff, in order.
  */
 export function createLogPipeline(options: PipelineOptions) {
@@ -114,8 +113,8 @@ export function createLogPipeline(options: PipelineOptions) {
       const journal = journalNow();
       const batch = journal.read(batchSize);
       if (batch.lines.length === 0) return;
-      const apiCalls: ApiCallLogTable[] = [];
-      const blocked: BlockedLogTable[] = [];
+      const apiCalls: ApiCallInsert[] = [];
+      const blocked: BlockedRow[] = [];
       const logs: LogName[] = [];
       for (const line of batch.lines) {
         const record = JSON.parse(line) as JournalRecord;
@@ -151,9 +150,46 @@ export function createLogPipeline(options: PipelineOptions) {
     }
   }
 
-  function warnDrops(): void {
+  // Group commit: the entries of one event-loop turn are serialised and journaled with one write, and
+  // the responses that produced them are released after it (see afterJournal).
+  let group: JournalRecord[] = [];
+  let groupWaiters: (() => void)[] = [];
+  let groupScheduled = false;
+
+  function writeGroup(): void {
+    groupScheduled = false;
+    if (group.length === 0) return;
+    const records = group;
+    const waiters = groupWaiters;
+    group = [];
+    groupWaiters = [];
+    let taken = 0;
+    try {
+      taken = journalNow().appendMany(records.map((record) => JSON.stringify(record)));
+      if (taken < records.length) warnDrops(records.length - taken);
+    } catch (error) {
+      logger.error({ err: error }, 'log journal write failed');
+    }
+    for (let i = 0; i < records.length; i++) {
+      const log = logOf(records[i]!);
+      if (i >= taken) {
+        metrics.dropped.inc({ log });
+        lastDroppedAt = Date.now();
+        continue;
+      }
+      metrics.queued.inc({ log });
+      if (failing) {
+        metrics.spooled.inc({ log });
+        spooledUnwritten += 1;
+      }
+    }
+    if (taken > 0) schedule(lingerMs);
+    for (const waiter of waiters) waiter();
+  }
+
+  function warnDrops(count: number): void {
     const now = Date.now();
-    droppedSinceWarning += 1;
+    droppedSinceWarning += count;
     if (now - lastDropAt < 60_000) return;
     logger.warn(
       { dropped: droppedSinceWarning, spoolMaxBytes: options.spoolMaxBytes },
@@ -169,32 +205,27 @@ export function createLogPipeline(options: PipelineOptions) {
       journalNow();
     },
 
-    /** Journals one masked entry; never throws into the request. */
+    /**
+     * Takes one masked entry into the current group; the group is journaled with one write at the end
+     * of this event-loop turn. Never throws into the request.
+     */
     append(record: JournalRecord): void {
-      const log = logOf(record);
-      try {
-        if (!journalNow().append(JSON.stringify(record))) {
-          metrics.dropped.inc({ log });
-          lastDroppedAt = Date.now();
-          warnDrops();
-          return;
-        }
-      } catch (error) {
-        metrics.dropped.inc({ log });
-        lastDroppedAt = Date.now();
-        logger.error({ err: error }, 'log journal write failed');
-        return;
+      group.push(record);
+      if (!groupScheduled) {
+        groupScheduled = true;
+        setImmediate(writeGroup);
       }
-      metrics.queued.inc({ log });
-      if (failing) {
-        metrics.spooled.inc({ log });
-        spooledUnwritten += 1;
-      }
-      schedule(lingerMs);
+    },
+
+    /** Calls back once every entry appended so far is in the journal: responses wait for this. */
+    afterJournal(callback: () => void): void {
+      if (group.length === 0) callback();
+      else groupWaiters.push(callback);
     },
 
     /** Writes everything journaled so far; rejects if the store refuses. */
     async flush(): Promise<void> {
+      writeGroup();
       if (timer) {
         clearTimeout(timer);
         timer = null;
@@ -210,6 +241,7 @@ export function createLogPipeline(options: PipelineOptions) {
 
     /** Flushes what the store takes, then closes the journal; what it refused stays for the next start. */
     async close(): Promise<void> {
+      writeGroup();
       try {
         await this.flush();
       } catch (error) {

@@ -1,8 +1,7 @@
-import type { BlockedLogTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Page } from '../http/pagination.js';
 import { CHANNELS, DIRECTIONS, METHOD_CODES, idBoundary, timestampOfId } from './log-entry.js';
 import type { ApiCallEntry, BlockedEntry, FailedApiCallEntry, LogQuery } from './log.schemas.js';
-import type { ApiCallRow, LogListQuery, RequestLogRepository } from './request-log.repository.js';
+import type { ApiCallRow, BlockedRow, LogListQuery, RequestLogRepository } from './request-log.repository.js';
 
 function apiCallEntry(row: ApiCallRow): ApiCallEntry {
   return {
@@ -41,7 +40,7 @@ function failedEntry(row: ApiCallRow): FailedApiCallEntry {
   };
 }
 
-function blockedEntry(row: BlockedLogTable): BlockedEntry {
+function blockedEntry(row: BlockedRow): BlockedEntry {
   return {
     ...row,
     timestamp: timestampOfId(row.id),

@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import { idFromBytes, idToBytes } from './log-entry.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 500;
@@ -57,7 +58,10 @@ export interface LogListQuery {
   failedOnly?: boolean;
 }
 
-export type ApiCallRow = Omit<ApiCallLogTable, 'license_key_hash'>;
+/** Rows as the service sees them: the id as the API shows it (`log_…`). */
+export type ApiCallRow = Omit<ApiCallLogTable, 'id' | 'license_key_hash'> & { id: string };
+export type BlockedRow = Omit<BlockedLogTable, 'id'> & { id: string };
+export type ApiCallInsert = Omit<ApiCallLogTable, 'id'> & { id: string };
 
 const insertApiCalls = createBulkInsert(
   'api_call_log',
@@ -69,36 +73,43 @@ const insertBlocked = createBulkInsert('blocked_log', BLOCKED_COLUMNS, ROWS_PER_
 export function createRequestLogRepository(db: Db) {
   return {
     /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
-    async insertBatch(
-      apiCalls: ApiCallLogTable[],
-      blocked: BlockedLogTable[],
-      tx: Executor = db,
-    ): Promise<void> {
-      await insertApiCalls(apiCalls, tx);
-      await insertBlocked(blocked, tx);
+    async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
+      // The rows are the writer's own, just parsed: converted in place rather than copied.
+      for (const row of apiCalls) (row as unknown as ApiCallLogTable).id = idToBytes(row.id);
+      for (const row of blocked) (row as unknown as BlockedLogTable).id = idToBytes(row.id);
+      await insertApiCalls(apiCalls as unknown as ApiCallLogTable[], tx);
+      await insertBlocked(blocked as unknown as BlockedLogTable[], tx);
     },
 
     async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {
-      let q = tx.selectFrom('api_call_log').select(API_CALL_COLUMNS);
-      if (query.before) q = q.where('id', '<', query.before);
-      if (query.fromId) q = q.where('id', '>=', query.fromId);
-      if (query.toId) q = q.where('id', '<=', query.toId);
-      if (query.failedOnly) q = q.where('status', '>=', 400);
-      return q
-        .orderBy('id', 'desc')
+      // A key id names the key, whose masked form never changes and whose row is never deleted: the
+      // masked form is stored only for keys that did not authenticate.
+      let q = tx
+        .selectFrom('api_call_log')
+        .leftJoin('api_keys', 'api_keys.id', 'api_call_log.api_key_id')
+        .select(API_CALL_COLUMNS.filter((c) => c !== 'api_key').map((c) => `api_call_log.${c}` as const))
+        .select((eb) => eb.fn.coalesce('api_call_log.api_key', 'api_keys.masked').as('api_key'));
+      if (query.before) q = q.where('api_call_log.id', '<', idToBytes(query.before));
+      if (query.fromId) q = q.where('api_call_log.id', '>=', idToBytes(query.fromId));
+      if (query.toId) q = q.where('api_call_log.id', '<=', idToBytes(query.toId));
+      if (query.failedOnly) q = q.where('api_call_log.status', '>=', 400);
+      const rows = await q
+        .orderBy('api_call_log.id', 'desc')
         .limit(query.limit + 1)
         .execute();
+      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
     },
 
-    async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedLogTable[]> {
+    async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedRow[]> {
       let q = tx.selectFrom('blocked_log').select(BLOCKED_COLUMNS);
-      if (query.before) q = q.where('id', '<', query.before);
-      if (query.fromId) q = q.where('id', '>=', query.fromId);
-      if (query.toId) q = q.where('id', '<=', query.toId);
-      return q
+      if (query.before) q = q.where('id', '<', idToBytes(query.before));
+      if (query.fromId) q = q.where('id', '>=', idToBytes(query.fromId));
+      if (query.toId) q = q.where('id', '<=', idToBytes(query.toId));
+      const rows = await q
         .orderBy('id', 'desc')
         .limit(query.limit + 1)
         .execute();
+      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
     },
   };
 }

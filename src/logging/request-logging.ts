@@ -178,7 +178,8 @@ export function createRequestLogger(deps: RequestLogDeps) {
       status,
       response_time_us: Math.round(reply.elapsedTime * 1000),
       ip: request.ip ?? null,
-      api_key: principal?.kind === 'api_key' ? principal.masked : failed ? presentedKey(request) : null,
+      // An authenticated key is named by its id; the read side shows its masked form from the key.
+      api_key: principal?.kind === 'api_key' ? null : failed ? presentedKey(request) : null,
       api_key_id: principal?.kind === 'api_key' ? principal.apiKeyId : null,
       request_size: Number(request.headers['content-length']) || 0,
       response_size: size(payload, reply),
@@ -222,7 +223,7 @@ export function createRequestLogger(deps: RequestLogDeps) {
     deps.pipeline.append({ log: 'api', row });
   }
 
-  return { recordBlocked, recordCall };
+  return { recordBlocked, recordCall, afterJournal: deps.pipeline.afterJournal };
 }
 
 export type RequestLogger = ReturnType<typeof createRequestLogger>;
@@ -243,6 +244,7 @@ export function registerRequestLogging(app: FastifyInstance, logger: RequestLogg
         request.log.error({ err: error }, 'could not record the API call');
       }
     }
-    done(null, payload);
+    // The response leaves only once its entry is in the journal (one write per event-loop turn).
+    logger.afterJournal(() => done(null, payload));
   });
 }

@@ -5,7 +5,8 @@ import { columnTypes } from './dialect.js';
  * The API-call log (every outcome; the failed-call columns are filled for status >= 400) and the
  * blocked-request log. Compact on purpose (see ADR 0003): the entry id is a ULID whose time part is the
  * request's timestamp, so the primary key is also the time index; methods, channels and directions are
- * small integer codes; response times are microseconds. SQLite tables are WITHOUT ROWID, so the key is
+ * small integer codes; response times are microseconds. Ids are stored as their ULID's 16 bytes (byte
+ * order is time order), and the masked API key only when no key id names it. SQLite tables are WITHOUT ROWID, so the key is
  * the table and there is no second copy of it.
  */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -14,7 +15,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   let apiCalls = db.schema
     .createTable('api_call_log')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', blob, (c) => c.primaryKey())
     .addColumn('endpoint', 'text')
     .addColumn('path', 'text')
     .addColumn('method', 'integer', (c) => c.notNull())
@@ -52,7 +53,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   let blocked = db.schema
     .createTable('blocked_log')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', blob, (c) => c.primaryKey())
     .addColumn('block_reason', 'text', (c) => c.notNull())
     .addColumn('rule_id', 'text')
     .addColumn('ip', 'text')
