@@ -1,3 +1,4 @@
+import type { Static, TArray, TObject, TSchema } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Page } from '../http/pagination.js';
@@ -58,60 +59,26 @@ export function logRoutes(logs: LogQueryService, activity: ActivityService) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.get(
-      '/logs/api-calls',
-      { config, schema: { tags, querystring: LogQuery, response: { 200: ApiCallPage } } },
-      async (request, reply) => {
-        if (request.query.format !== 'ndjson') {
-          return searched(request, 'api-calls', request.query, await logs.apiCalls(request.query));
-        }
-        const body = await searched(
-          request,
-          'api-calls',
-          request.query,
-          await exportNdjson(request.query, logs.apiCalls),
-        );
-        return sendNdjson(reply, body);
-      },
-    );
+    function logRoute<Entry extends TSchema>(
+      log: string,
+      page: TObject<{ data: TArray<Entry>; next_cursor: TSchema }>,
+      list: (query: LogQuery) => Promise<Page<Static<Entry>>>,
+    ): void {
+      app.get(
+        `/logs/${log}`,
+        { config, schema: { tags, querystring: LogQuery, response: { 200: page } } },
+        async (request, reply) => {
+          if (request.query.format !== 'ndjson') {
+            return searched(request, log, request.query, await list(request.query));
+          }
+          const body = await searched(request, log, request.query, await exportNdjson(request.query, list));
+          return sendNdjson(reply, body);
+        },
+      );
+    }
 
-    app.get(
-      '/logs/failed-api-calls',
-      { config, schema: { tags, querystring: LogQuery, response: { 200: FailedApiCallPage } } },
-      async (request, reply) => {
-        if (request.query.format !== 'ndjson') {
-          return searched(
-            request,
-            'failed-api-calls',
-            request.query,
-            await logs.failedApiCalls(request.query),
-          );
-        }
-        const body = await searched(
-          request,
-          'failed-api-calls',
-          request.query,
-          await exportNdjson(request.query, logs.failedApiCalls),
-        );
-        return sendNdjson(reply, body);
-      },
-    );
-
-    app.get(
-      '/logs/blocked',
-      { config, schema: { tags, querystring: LogQuery, response: { 200: BlockedPage } } },
-      async (request, reply) => {
-        if (request.query.format !== 'ndjson') {
-          return searched(request, 'blocked', request.query, await logs.blocked(request.query));
-        }
-        const body = await searched(
-          request,
-          'blocked',
-          request.query,
-          await exportNdjson(request.query, logs.blocked),
-        );
-        return sendNdjson(reply, body);
-      },
-    );
+    logRoute('api-calls', ApiCallPage, logs.apiCalls);
+    logRoute('failed-api-calls', FailedApiCallPage, logs.failedApiCalls);
+    logRoute('blocked', BlockedPage, logs.blocked);
   };
 }
