@@ -110,7 +110,10 @@ export function createLogPipeline(options: PipelineOptions) {
 
   async function drainLoop(): Promise<void> {
     for (;;) {
-      const journal = journalNow();
+      // A process that never journaled (a CLI command on a running server's data directory) must not
+      // take over, replay or delete the journal another process is writing.
+      const journal = opened;
+      if (!journal) return;
       const batch = journal.read(batchSize);
       if (batch.lines.length === 0) return;
       const apiCalls: ApiCallInsert[] = [];

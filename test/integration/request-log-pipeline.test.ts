@@ -107,8 +107,10 @@ describe.each(DIALECTS)('log journal across restarts on %s', (dialect) => {
       created.database.kind === 'sqlite'
         ? { kind: 'sqlite', file: path.join(dataDir, 'km.db') }
         : created.database;
+    // As `serve` does: the server takes over the journal; other commands never touch it.
     const start = async () => {
       const services = await createServices(config, { logger: pino({ level: 'silent' }) });
+      services.requestLogs.pipeline.start();
       return { services, app: await buildApp(services) };
     };
 
@@ -121,6 +123,12 @@ describe.each(DIALECTS)('log journal across restarts on %s', (dialect) => {
         url: '/api/v1/products',
         headers: { 'user-agent': `seq-${i}` },
       });
+    // A command run beside the server on the same data directory (api-keys create, migrate…) must
+    // leave the server's journal alone when it exits.
+    const journalBefore = fs.readdirSync(path.join(dataDir, 'log-journal'));
+    const command = await createServices(config, { logger: pino({ level: 'silent' }) });
+    await command.close();
+    expect(fs.readdirSync(path.join(dataDir, 'log-journal'))).toEqual(journalBefore);
     await first.app.close();
     await first.services.close();
     expect(fs.readdirSync(path.join(dataDir, 'log-journal')).length).toBeGreaterThan(0);

@@ -119,6 +119,7 @@ describe.each(DIALECTS)('log entries survive the server being stopped on %s', (d
 
       // The next start replays the journal (after SIGKILL); then every answer has its entry.
       const after = await createServices(config, { logger: pino({ level: 'silent' }) });
+      after.requestLogs.pipeline.start();
       await after.requestLogs.flush();
       const rows = await after.core.db
         .selectFrom('api_call_log')
