@@ -1,12 +1,12 @@
-import type { Executor } from '../db/database.js';
-import type { AdminTable, Role } from '../db/schema.js';
+import type { Dialect, Executor } from '../db/database.js';
+import type { AdminTable } from '../db/schema.js';
 
 /** The columns an admin is shown with; the password hash is selected only to verify a password. */
 const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'created_at', 'updated_at', 'last_login_at'] as const;
 
 export type AdminRecord = Omit<AdminTable, 'password_hash'>;
 
-export function createAdminRepository(db: Executor) {
+export function createAdminRepository(db: Executor, dialect: Dialect) {
   return {
     async insert(row: AdminTable, tx: Executor = db): Promise<void> {
       await tx.insertInto('admins').values(row).execute();
@@ -43,13 +43,14 @@ export function createAdminRepository(db: Executor) {
       return Number(row.n);
     },
 
-    async countByRole(role: Role, tx: Executor = db): Promise<number> {
-      const row = await tx
-        .selectFrom('admins')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('role', '=', role)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+    /**
+     * Counts the owners inside the caller's transaction and, on PostgreSQL, locks their rows until it
+     * ends, so two parallel demotions or deletions cannot both see a second owner and leave none.
+     * SQLite's single connection serialises transactions already.
+     */
+    async countOwnersLocked(tx: Executor): Promise<number> {
+      const query = tx.selectFrom('admins').select('id').where('role', '=', 'owner');
+      return (await (dialect === 'postgres' ? query.forUpdate() : query).execute()).length;
     },
 
     async update(

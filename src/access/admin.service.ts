@@ -39,8 +39,8 @@ const label = (admin: { id: string; email: string }) => `Admin ${admin.id} (${ad
 
 const lastOwner = () => new AppError('ERR_CONFLICT', 'The last owner can be neither demoted nor deleted.');
 
-export function createAdminService({ db, clock, ids }: CoreDeps) {
-  const repository = createAdminRepository(db);
+export function createAdminService({ db, database, clock, ids }: CoreDeps) {
+  const repository = createAdminRepository(db, database.dialect);
 
   async function load(id: string, tx: Executor = db): Promise<AdminRecord> {
     const admin = await repository.findById(id, tx);
@@ -107,12 +107,11 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
       entry: ActivityEntry = NO_ENTRY,
     ): Promise<AdminRecord> {
       return inTransaction(outer, async (tx) => {
-        const admin = await repository.findById(id, tx);
-        if (!admin) throw notFound('Admin');
+        const admin = await load(id, tx);
         assertCanGrant(granter, admin.role);
         if (patch.role !== undefined) assertCanGrant(granter, patch.role);
         if (admin.role === 'owner' && patch.role !== undefined && patch.role !== 'owner') {
-          if ((await repository.countByRole('owner', tx)) <= 1) throw lastOwner();
+          if ((await repository.countOwnersLocked(tx)) <= 1) throw lastOwner();
         }
         await repository.update(
           id,
@@ -139,14 +138,13 @@ export function createAdminService({ db, clock, ids }: CoreDeps) {
       entry: ActivityEntry = NO_ENTRY,
     ): Promise<AdminRecord> {
       return inTransaction(outer, async (tx) => {
-        const admin = await repository.findById(id, tx);
-        if (!admin) throw notFound('Admin');
+        const admin = await load(id, tx);
         entry.note({
           resource: label(admin),
           details: { deleted: { email: admin.email, role: admin.role } },
         });
         assertCanGrant(granter, admin.role);
-        if (admin.role === 'owner' && (await repository.countByRole('owner', tx)) <= 1) throw lastOwner();
+        if (admin.role === 'owner' && (await repository.countOwnersLocked(tx)) <= 1) throw lastOwner();
         await repository.delete(id, tx);
         return admin;
       });

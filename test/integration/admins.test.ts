@@ -132,6 +132,19 @@ describe.each(DIALECTS)('admin accounts on %s', (dialect) => {
     expect(last.statusCode).toBe(409);
   });
 
+  it('never lets two parallel demotions of the last two owners leave none', async () => {
+    const owners = async () =>
+      t.services.core.db.selectFrom('admins').select('id').where('role', '=', 'owner').execute();
+    for (const { id } of await owners())
+      await t.services.core.db.deleteFrom('admins').where('id', '=', id).execute();
+    const [a, b] = [await createAdmin(t, 'owner'), await createAdmin(t, 'owner')];
+    const demote = (id: string) =>
+      t.request({ method: 'PATCH', url: `/api/v1/admins/${id}`, payload: { role: 'admin' } });
+    const statuses = (await Promise.all([demote(a.id), demote(b.id)])).map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 409]);
+    expect(await owners()).toHaveLength(1);
+  });
+
   it('lists admins newest first with a cursor', async () => {
     for (let i = 0; i < 3; i++) await createAdmin(t, 'viewer');
     const page1 = (await t.request({ method: 'GET', url: '/api/v1/admins?limit=2' })).json();
