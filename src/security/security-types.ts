@@ -28,7 +28,11 @@ export interface RuleSet {
   matchIp(ip: string, now: number): string | null;
   matchCountry(countryCode: string, now: number): string | null;
   matchUserAgent(userAgent: string, now: number): string | null;
-  matchApiKey(apiKeyId: string, now: number): string | null;
+  /**
+   * The presented API key, by the SHA-256 hex of its secret (as stored in `api_keys.key_hash`), when it
+   * is revoked (rule id `API_KEY_REVOKED`) or named by an `api_key` rule (that rule's id).
+   */
+  matchApiKeyHash(keyHash: string, now: number): string | null;
   matchFingerprint(fingerprint: string, now: number): string | null;
 }
 
