@@ -13,6 +13,7 @@ import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { logRoutes } from './logging/log.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
+import { securityRoutes } from './security/security.routes.js';
 import { trustProxyOption } from './security/trust-proxy.js';
 import type { Services } from './services.js';
 
@@ -50,6 +51,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
+  await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.ready();
   return app;
