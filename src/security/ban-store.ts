@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createFallbackSwitch, type FallbackOptions } from './fallback.js';
 
 /** One counter an offence feeds: a policy applied to one subject (an address, an API key, a fingerprint). */
 export interface BanCheck {
@@ -156,5 +157,38 @@ export function createRedisBanStore(redis: Redis, prefix: string): BanStore {
     },
     // The client is shared (rate limits, revocations): whoever created it quits it.
     async close() {},
+  };
+}
+
+/**
+ * Redis while it answers, this process's memory while it does not (offences are then counted per
+ * process), back to Redis once it is healthy. A lifted ban is forgotten in both.
+ */
+export function createResilientBanStore(
+  primary: BanStore,
+  fallback: BanStore,
+  options: FallbackOptions = {},
+): BanStore & { usingFallback(): boolean } {
+  const fallbackSwitch = createFallbackSwitch(options);
+  return {
+    record: (checks, now) =>
+      fallbackSwitch.run(
+        now,
+        () => primary.record(checks, now),
+        () => fallback.record(checks, now),
+      ),
+    extendBan: (subject, untilMs, now) =>
+      fallbackSwitch.run(
+        now,
+        () => primary.extendBan(subject, untilMs, now),
+        () => fallback.extendBan(subject, untilMs, now),
+      ),
+    async unmark(subject) {
+      await Promise.allSettled([primary.unmark(subject), fallback.unmark(subject)]);
+    },
+    async close() {
+      await Promise.all([primary.close(), fallback.close()]);
+    },
+    usingFallback: fallbackSwitch.usingFallback,
   };
 }

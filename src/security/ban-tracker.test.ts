@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../shared/clock.js';
 import { createRedis, type RedisHandle } from '../shared/redis.js';
-import { createMemoryBanStore, createRedisBanStore, type BanStore } from './ban-store.js';
+import {
+  createMemoryBanStore,
+  createRedisBanStore,
+  createResilientBanStore,
+  type BanStore,
+} from './ban-store.js';
 import {
   banSeconds,
   createBanTracker,
@@ -22,8 +28,10 @@ async function redisClient() {
 }
 afterAll(async () => {
   for (const handle of handles) {
-    const keys = await handle.client.keys('km-test:ban:*');
-    if (keys.length > 0) await handle.client.del(...keys);
+    if (handle.isHealthy()) {
+      const keys = await handle.client.keys('km-test:ban:*');
+      if (keys.length > 0) await handle.client.del(...keys);
+    }
     await handle.close();
   }
 });
@@ -255,5 +263,35 @@ describe('memory ban store bounds', () => {
     expect(store.size()).toBe(50);
     await store.record([check(1_000)], 60_001);
     expect(store.size()).toBe(1);
+  });
+});
+
+describe('ban counting while Redis is unreachable', () => {
+  it("goes on in this process's memory, without waiting for Redis", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const handle = createRedis(`redis://127.0.0.1:${port}`, { maxRetryDelayMs: 20 });
+    handles.push(handle);
+    const store = createResilientBanStore(
+      createRedisBanStore(handle.client, 'km-test:ban-down:'),
+      createMemoryBanStore(),
+      { isPrimaryHealthy: handle.isHealthy },
+    );
+    const tracker = createBanTracker({
+      store,
+      policies: [ATTACKS],
+      clock: manualClock(),
+      previousBans: async () => 1,
+      isAllowlisted: () => false,
+    });
+    const started = performance.now();
+    const orders = [];
+    for (let i = 0; i < 3; i++) orders.push(...(await tracker.recordOffence(attack())));
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(orders.map((o) => [o.type, o.previous_bans])).toEqual([['ip', 1]]);
+    expect(await tracker.recordOffence(attack())).toEqual([]);
+    expect(store.usingFallback()).toBe(true);
   });
 });

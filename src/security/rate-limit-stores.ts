@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { createFallbackSwitch, type FallbackOptions } from './fallback.js';
 import { decideRateLimit, rateLimitStateExpiresAt, windowMs, type RateLimitState } from './rate-limit.js';
 import type { RateLimit, RateLimitDecision, RateLimitStore } from './security-types.js';
 
@@ -136,39 +137,24 @@ function toDecision(
 
 /**
  * Redis while it answers, this process's own counters while it does not: the server keeps serving, with
- * per-process limits, and returns to the shared ones as soon as Redis is back. `isPrimaryHealthy` (the
- * client's connection state) skips Redis without trying while it is known to be down; after an error
- * Redis is left alone for `retryMs` of the callers' clock, so a hanging Redis costs one request at most
- * that timeout, not every request.
+ * per-process limits, and returns to the shared ones as soon as Redis is back.
  */
 export function createResilientRateLimitStore(
   primary: RateLimitStore,
   fallback: RateLimitStore,
-  options: { isPrimaryHealthy?: () => boolean; retryMs?: number; onError?: (error: unknown) => void } = {},
+  options: FallbackOptions = {},
 ): RateLimitStore & { usingFallback(): boolean } {
-  const retryMs = options.retryMs ?? 1_000;
-  let skipUntil = -Infinity;
-  let lastUsedFallback = false;
-
+  const fallbackSwitch = createFallbackSwitch(options);
   return {
-    async hit(key, limit, now) {
-      const healthy = options.isPrimaryHealthy?.() ?? true;
-      if (healthy && (now >= skipUntil || now < skipUntil - retryMs)) {
-        try {
-          const decision = await primary.hit(key, limit, now);
-          lastUsedFallback = false;
-          return decision;
-        } catch (error) {
-          skipUntil = now + retryMs;
-          if (!lastUsedFallback) options.onError?.(error);
-        }
-      }
-      lastUsedFallback = true;
-      return fallback.hit(key, limit, now);
-    },
+    hit: (key, limit, now) =>
+      fallbackSwitch.run(
+        now,
+        () => primary.hit(key, limit, now),
+        () => fallback.hit(key, limit, now),
+      ),
     async close() {
       await Promise.all([primary.close(), fallback.close()]);
     },
-    usingFallback: () => lastUsedFallback,
+    usingFallback: fallbackSwitch.usingFallback,
   };
 }
