@@ -15,9 +15,54 @@
 export const ATTACK_CATEGORIES = ['sqli', 'xss', 'path_traversal', 'command_injection'] as const;
 export type AttackCategory = (typeof ATTACK_CATEGORIES)[number];
 
-/** The addresses the detector fills: normalised text, and the same text read as a file path. */
+/**
+ * The addresses the detector fills. libinjection judges one value at a time (`km.values`); the regular
+ * expressions read values joined by NUL into chunks (`km.text`, and `km.path` for the path forms), because
+ * libddwaf's cost grows with rules × values and a body can hold thousands of small values. NUL never
+ * occurs in a normalised value, and confineToValue() keeps every pattern from reaching across one.
+ */
+export const VALUES_ADDRESS = 'km.values';
 export const TEXT_ADDRESS = 'km.text';
 export const PATH_ADDRESS = 'km.path';
+export const VALUE_SEPARATOR = '\u0000';
+
+/**
+ * Rewrites an RE2 pattern written for a single value so that it behaves the same on values joined by NUL:
+ * `^` and `$` also match next to a NUL, and negated classes (`[^>]*`) never step over one.
+ */
+export function confineToValue(regex: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i]!;
+    if (c === '\\') {
+      out += c + (regex[i + 1] ?? '');
+      i += 1;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      if (regex[i + 1] === '^') {
+        out += '[^\\x00';
+        i += 1;
+      } else {
+        out += c;
+      }
+      if (regex[i + 1] === ']') {
+        out += ']';
+        i += 1;
+      }
+    } else if (c === '^') {
+      out += '(?:^|\\x00)';
+    } else if (c === '$') {
+      out += '(?:$|\\x00)';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 export interface RegexRule {
   id: string;
@@ -32,15 +77,15 @@ const words = (list: string) => list.trim().split(/\s+/).join('|');
 // Building blocks (RE2 syntax).
 const QUOTE = `['"\`]`;
 /** A short leading token before an injected fragment: `1`, `admin`, `x@y.z` (no spaces). */
-const LEAD = `^[\\w.@$:-]{0,40}`;
+const LEAD = `^[\\w.@$:-]*`;
 const LOGIC = `(?:(?:or|and|xor|having|where|when)\\b|\\|\\||&&)`;
 const COMPARE = `(?:=|<|>|!=|<>|\\blike\\b|\\brlike\\b|\\bregexp\\b|\\bis\\b|\\bbetween\\b|\\bin\\s*\\(|\\bsounds\\s+like\\b)`;
 /** An operand of a tautology: number, quoted literal, lone quote, one-letter name. */
-const OPERAND = `(?:[-+]?\\d+(?:\\.\\d+)?(?:e\\d+)?|'[^']{0,40}'?|"[^"]{0,40}"?|[a-z_]\\b)`;
+const OPERAND = `(?:[-+]?\\d+(?:\\.\\d+)?(?:e\\d+)?|'[^']*'?|"[^"]*"?|[a-z_]\\b)`;
 /** What ends an injected SQL fragment: the end of the value, a comment, a statement separator. */
 const SQL_END = `(?:$|--|#|/\\*|;)`;
-const LITERAL = `(?:[-+]?\\d+|'[\\w%]{0,20}'?|"[\\w%]{0,20}"?)`;
-const COMMENT = `(?:/\\*[^*]{0,40}\\*/)`;
+const LITERAL = `(?:[-+]?\\d+|'[\\w%]*'?|"[\\w%]*"?)`;
+const COMMENT = `(?:/\\*[^*]*\\*/)`;
 
 const SQL_RULES: RegexRule[] = [
   // ` OR 1=1`, `1) OR (2>1`, `x' AND 'a'='a`: a short value closed and extended with a comparison.
@@ -83,7 +128,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-quoted-equal',
     category: 'sqli',
-    regex: `'[\\w%]{0,20}'\\s*(?:=|<>|!=|\\blike\\b)\\s*'[\\w%]{0,20}(?:'|$)`,
+    regex: `'[\\w%]*'\\s*(?:=|<>|!=|\\blike\\b)\\s*'[\\w%]*(?:'|$)`,
   },
   // UNION-based extraction, SELECT of expressions, stacked queries, DDL.
   // `UNION SELECT` followed by what a select list starts with (`Union Select Partners` is a company).
@@ -95,7 +140,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-select-expression',
     category: 'sqli',
-    regex: `\\bselect(?:\\s|${COMMENT}|\\()+(?:@@|null\\s*[,)]|\\d+\\s*,\\s*(?:\\d|null|@@|'|char|concat|if\\s*\\()|\\d+\\s+from\\s*\\(|'[^']{0,40}'\\s*(?:,|\\|\\|)|case\\s+when\\b|(?:count|concat|concat_ws|group_concat|char|chr|substring|substr|version|user|database|schema|sleep|ascii|load_file)\\s*\\()`,
+    regex: `\\bselect(?:\\s|${COMMENT}|\\()+(?:@@|null\\s*[,)]|\\d+\\s*,\\s*(?:\\d|null|@@|'|char|concat|if\\s*\\()|\\d+\\s+from\\s*\\(|'[^']*'\\s*(?:,|\\|\\|)|case\\s+when\\b|(?:count|concat|concat_ws|group_concat|char|chr|substring|substr|version|user|database|schema|sleep|ascii|load_file)\\s*\\()`,
   },
   {
     id: 'sqli-stacked-query',
@@ -129,7 +174,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-concatenation',
     category: 'sqli',
-    regex: `(?:'\\w{0,20}'\\s*\\|\\|\\s*'|${QUOTE}\\s*\\|\\|\\s*[\\w.$]+\\s*\\()`,
+    regex: `(?:'\\w*'\\s*\\|\\|\\s*'|${QUOTE}\\s*\\|\\|\\s*[\\w.$]+\\s*\\()`,
   },
 ];
 
@@ -180,7 +225,7 @@ const XSS_RULES: RegexRule[] = [
   {
     id: 'xss-tag-attribute',
     category: 'xss',
-    regex: `<[a-z][\\w:-]*[\\s/][^>]{0,200}\\b(?:src|href|action|formaction|data|poster|background|dynsrc|lowsrc|xlink:href|style)\\s*=`,
+    regex: `<[a-z][\\w:-]*[\\s/][^>]*\\b(?:src|href|action|formaction|data|poster|background|dynsrc|lowsrc|xlink:href|style)\\s*=`,
   },
   // Comments, CDATA, DTD declarations, processing instructions, server-side template openers.
   {
@@ -199,7 +244,7 @@ const XSS_RULES: RegexRule[] = [
   {
     id: 'xss-event-handler',
     category: 'xss',
-    regex: `(?:(?:^\\s*|${QUOTE}\\s*/?\\s*|<[^>]{0,200}[\\s/"'\`])on(?:${EVENT_HANDLERS})\\s*=|\\bon(?:${EVENT_HANDLERS})\\s*=\\s*${QUOTE}?\\s*(?:[\\w.$]+\\s*[(\`]|javascript:))`,
+    regex: `(?:(?:^\\s*|${QUOTE}\\s*/?\\s*|<[^>]*[\\s/"'\`])on(?:${EVENT_HANDLERS})\\s*=|\\bon(?:${EVENT_HANDLERS})\\s*=\\s*${QUOTE}?\\s*(?:[\\w.$]+\\s*[(\`]|javascript:))`,
   },
   {
     id: 'xss-script-url',
@@ -242,7 +287,7 @@ const TRAVERSAL_RULES: RegexRule[] = [
     id: 'traversal-system-path',
     category: 'path_traversal',
     path: true,
-    regex: `(?:^\\s*(?:file:/*)?(?:[a-z]:)?/+(?:etc/(?:passwd|shadow|group|hosts|issue|motd|sudoers|crontab|fstab|hostname|resolv\\.conf|profile|bashrc|environment|inittab|httpd|apache2?|nginx|mysql|php\\d?|ssh|ssl|security|sysconfig|network|init\\.d|cron)|proc/|sys/(?:class|kernel|devices|block)|root/|var/(?:log|run|mail|spool|www)/|dev/(?:null|zero|u?random|tcp|udp|stdin|fd)\\b|windows/|winnt/)|^\\s*(?:file:/*)?(?:[a-z]:)?/(?:[\\w.-]+/){0,8}(?:httpd\\.conf|apache2?\\.conf|nginx\\.conf|php\\.ini|my\\.(?:cnf|ini)|access[_.]log|error[_.]log|web\\.config|config\\.inc\\.php|settings\\.php|database\\.yml|\\.env|authorized_keys|known_hosts)$|\\b(?:php|expect|phar|zip|glob|compress\\.zlib|ssh2|rar|ogg)://)`,
+    regex: `(?:^\\s*(?:file:/*)?(?:[a-z]:)?/+(?:etc/(?:passwd|shadow|group|hosts|issue|motd|sudoers|crontab|fstab|hostname|resolv\\.conf|profile|bashrc|environment|inittab|httpd|apache2?|nginx|mysql|php\\d?|ssh|ssl|security|sysconfig|network|init\\.d|cron)|proc/|sys/(?:class|kernel|devices|block)|root/|var/(?:log|run|mail|spool|www)/|dev/(?:null|zero|u?random|tcp|udp|stdin|fd)\\b|windows/|winnt/)|^\\s*(?:file:/*)?(?:[a-z]:)?/(?:[\\w.-]+/)*(?:httpd\\.conf|apache2?\\.conf|nginx\\.conf|php\\.ini|my\\.(?:cnf|ini)|access[_.]log|error[_.]log|web\\.config|config\\.inc\\.php|settings\\.php|database\\.yml|\\.env|authorized_keys|known_hosts)$|\\b(?:php|expect|phar|zip|glob|compress\\.zlib|ssh2|rar|ogg)://)`,
   },
   // Files an attacker reaches for, with or without a `../` in front.
   {
@@ -292,7 +337,7 @@ const COMMAND_RULES: RegexRule[] = [
   {
     id: 'cmdi-code',
     category: 'command_injection',
-    regex: `(?:\\(\\s*\\)\\s*\\{[^}]{0,20}\\}\\s*;|<!--\\s*#\\s*(?:exec|include|echo|config|printenv)\\b|<\\?php\\b|\\$_(?:get|post|request|cookie|server|files)\\s*\\[|\\{\\s*\\$\\s*\\{?\\s*\\w+\\s*\\(|\\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|eval)\\s*\\(\\s*['"$\`])`,
+    regex: `(?:\\(\\s*\\)\\s*\\{[^}]*\\}\\s*;|<!--\\s*#\\s*(?:exec|include|echo|config|printenv)\\b|<\\?php\\b|\\$_(?:get|post|request|cookie|server|files)\\s*\\[|\\{\\s*\\$\\s*\\{?\\s*\\w+\\s*\\(|\\b(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|eval)\\s*\\(\\s*['"$\`])`,
   },
 ];
 
@@ -303,8 +348,13 @@ export const REGEX_RULES: readonly RegexRule[] = [
   ...COMMAND_RULES,
 ];
 
-/** The rule set in libddwaf's format (rules version 2.2); each rule's category is its `tags.type`. */
+/**
+ * The rule set in libddwaf's format (rules version 2.2); each rule's category is its `tags.type`. The
+ * regular expressions stay separate rules: joined into one alternation per category they outgrow RE2's
+ * DFA cache and fall back to its (still linear, but far slower) NFA on long inputs.
+ */
 export function buildRuleSet(): object {
+  const values = [{ address: VALUES_ADDRESS }];
   const text = [{ address: TEXT_ADDRESS }];
   const both = [{ address: TEXT_ADDRESS }, { address: PATH_ADDRESS }];
   const rule = (id: string, category: AttackCategory, condition: object, transformers: string[] = []) => ({
@@ -318,17 +368,21 @@ export function buildRuleSet(): object {
     version: '2.2',
     metadata: { rules_version: '1.0.0' },
     rules: [
-      rule('sqli-libinjection', 'sqli', { operator: 'is_sqli', parameters: { inputs: text } }),
-      rule('xss-libinjection', 'xss', { operator: 'is_xss', parameters: { inputs: text } }),
+      rule('sqli-libinjection', 'sqli', { operator: 'is_sqli', parameters: { inputs: values } }),
+      rule('xss-libinjection', 'xss', { operator: 'is_xss', parameters: { inputs: values } }),
       // `<IMG SRC=&#106;&#97;…>`: the same check once HTML entities and JS escapes are decoded.
-      rule('xss-libinjection-decoded', 'xss', { operator: 'is_xss', parameters: { inputs: text } }, [
+      rule('xss-libinjection-decoded', 'xss', { operator: 'is_xss', parameters: { inputs: values } }, [
         'html_entity_decode',
         'js_decode',
       ]),
       ...REGEX_RULES.map(({ id, category, regex, path }) =>
         rule(id, category, {
           operator: 'match_regex',
-          parameters: { inputs: path ? both : text, regex, options: { case_sensitive: false } },
+          parameters: {
+            inputs: path ? both : text,
+            regex: confineToValue(regex),
+            options: { case_sensitive: false },
+          },
         }),
       ),
     ],

@@ -51,7 +51,6 @@ const SCANNERS: Array<[string, string]> = [
   ['Mozilla/5.0 (X11; Linux x86_64) something-else (NIKTO)', 'SCANNER_UA_NIKTO'],
 ];
 
-
 describe('matchScannerUserAgent', () => {
   it.each(SCANNERS)('recognises %s', (userAgent, ruleId) => {
     expect(matchScannerUserAgent(userAgent)).toBe(ruleId);
