@@ -103,7 +103,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-quote-breakout',
     category: 'sqli',
-    regex: `${LEAD}${QUOTE}[\\s)]*${LOGIC}[\\s(]*(?:[\\d'"(]|(?:true|false|not|null|select|exists|sleep|benchmark)\\b|[\\w.]{1,40}\\s*${COMPARE})`,
+    regex: `^[\\w.@$:'"-]*${QUOTE}[\\s)]*${LOGIC}[\\s(]*(?:[\\d'"(]|(?:true|false|not|null|select|exists|sleep|benchmark)\\b|[\\w.]{1,40}\\s*${COMPARE})`,
   },
   // `admin'--`, `' #`, `1');`: a string or number closed and the rest of the query commented out.
   {
@@ -140,12 +140,12 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-select-expression',
     category: 'sqli',
-    regex: `\\bselect(?:\\s|${COMMENT}|\\()+(?:@@|null\\s*[,)]|\\d+\\s*,\\s*(?:\\d|null|@@|'|char|concat|if\\s*\\()|\\d+\\s+from\\s*\\(|'[^']*'\\s*(?:,|\\|\\|)|case\\s+when\\b|(?:count|concat|concat_ws|group_concat|char|chr|substring|substr|version|user|database|schema|sleep|ascii|load_file)\\s*\\()`,
+    regex: `\\bselect(?:\\s|${COMMENT}|\\()+(?:@|top\\s+\\d|null\\s*[,)]|\\d+\\s*,\\s*(?:\\d|null|@@|'|char|concat|if\\s*\\()|\\d+\\s+from\\s*\\(|'[^']*'\\s*(?:,|\\|\\|)|case\\s+when\\b|(?:count|concat|concat_ws|group_concat|char|chr|substring|substr|version|user|database|schema|sleep|ascii|load_file)\\s*\\()`,
   },
   {
     id: 'sqli-stacked-query',
     category: 'sqli',
-    regex: `;\\s*(?:drop\\s+(?:table|database)|shutdown\\b|waitfor\\s+delay|declare\\s+@|exec(?:ute)?\\s+(?:xp_|sp_|master\\.)|select\\s+(?:@@|null\\b|[\\w.]+\\s*\\()|insert\\s+into\\s+[\\w.\`"\\[\\]]+\\s*(?:\\(|values\\b)|update\\s+[\\w.\`"\\[\\]]+\\s+set\\s+\\w+\\s*=|delete\\s+from\\s+[\\w.\`"\\[\\]]+\\s*(?:where\\b|$|;|--))`,
+    regex: `;\\s*(?:drop\\s+(?:table|database)|select\\s*\\*\\s*(?:from\\b|$)|shutdown\\b|waitfor\\s+delay|declare\\s+@|exec(?:ute)?\\s+(?:xp_|sp_|master\\.)|select\\s+(?:@@|null\\b|[\\w.]+\\s*\\()|insert\\s+into\\s+[\\w.\`"\\[\\]]+\\s*(?:\\(|values\\b)|update\\s+[\\w.\`"\\[\\]]+\\s+set\\s+\\w+\\s*=|delete\\s+from\\s+[\\w.\`"\\[\\]]+\\s*(?:where\\b|$|;|--))`,
   },
   {
     id: 'sqli-ddl',
@@ -156,7 +156,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-order-by',
     category: 'sqli',
-    regex: `(?:\\border\\s+by\\s+\\d+\\s*(?:--|#|/\\*|;|,\\s*(?:\\d|sleep|benchmark|if\\b|\\())|^[\\s'")]*order\\s+by\\s+\\d+\\s*$|\\bgroup\\s+by\\s+[\\w.,\\s]{1,60}having\\b)`,
+    regex: `(?:\\border\\s+by\\s+\\d+\\s*(?:--|#|/\\*|;|,\\s*(?:\\d|sleep|benchmark|if\\b|\\())|^[\\s'")]*order\\s+by\\s+\\d+\\s*$|\\bgroup\\s+by\\s+[\\w.,\\s]*having\\b|\\bgroup\\s+by\\s+\\d+\\s*(?:,|--|#|/\\*|;))`,
   },
   // Time-based and out-of-band probes, and functions that exist only to exfiltrate.
   {
@@ -168,7 +168,7 @@ const SQL_RULES: RegexRule[] = [
   {
     id: 'sqli-catalogue',
     category: 'sqli',
-    regex: `(?:@@[a-z_]{3,}|\\binformation_schema\\b|\\bsys\\.(?:objects|tables|columns|databases|user_objects|all_tables|all_users|dba_users|sysobjects)\\b|\\bmysql\\.user\\b|\\bpg_(?:catalog|shadow|user|database)\\b|\\bsqlite_master\\b|\\bmsysobjects\\b|\\bv\\$(?:version|instance|database)\\b|\\bfrom\\s+dual\\b)`,
+    regex: `(?:@@[a-z_]{3,}|\\binformation_schema\\b|\\bdeclare\\s+@\\w+\\s+\\w|\\bsys\\.(?:objects|tables|columns|databases|user_objects|all_tables|all_users|dba_users|sysobjects)\\b|\\bmysql\\.user\\b|\\bpg_(?:catalog|shadow|user|database)\\b|\\bsqlite_master\\b|\\bmsysobjects\\b|\\bv\\$(?:version|instance|database)\\b|\\bfrom\\s+dual\\b)`,
   },
   // `'INJ'||'ECT'`, `' || fn(`: concatenation out of a string literal.
   {
@@ -312,7 +312,7 @@ const SHORT_COMMANDS = `(?:(?-i:${words(`
   id ls pwd nc env sleep ping cat echo rm touch kill find head tail cp mv exec eval wc grep awk sed xargs
   telnet tftp chmod passwd sudo
 `)})|dir|set|ver|type|more|cmd|ping|echo)`;
-const ARGUMENT = `(?:\\s*(?:$|[;|&\`\\n)])|\\s+(?:-{1,2}[a-z0-9]|/|[a-z]:\\\\|\\$|https?://|\\d+\\.\\d+\\.\\d+\\.\\d+|['"<>|;&\`]|\\d+\\s*$))`;
+const ARGUMENT = `(?:\\s*(?:$|[;|&\`\\n)])|\\s+\\d+\\s*(?:$|[;|&\`)])|\\s+(?:-{1,2}[a-z0-9]|/|[a-z]:\\\\|\\$|https?://|\\d+\\.\\d+\\.\\d+\\.\\d+|['"<>|;&\`]|\\d+\\s*$))`;
 const SEPARATOR = `(?:[;|&\`\\n\\r]|\\$\\(|\\$\\{)`;
 const BIN_PATH = `(?:(?:/usr)?(?:/s?bin)?/)?`;
 
