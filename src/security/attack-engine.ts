@@ -15,9 +15,10 @@ import {
  * items of a list, silently, and its cost grows with rules × items. So:
  * - a value longer than a window is cut into overlapping windows (1360 UTF-16 units stay under 4096 UTF-8
  *   bytes; a payload shorter than the overlap is always whole in some window);
- * - identical windows are judged once (a megabyte of `'` is one window repeated);
- * - libinjection gets one item per window; the regular expressions get the windows joined by NUL into
- *   chunks of up to 4000 bytes, so a body of ten thousand short values is a few hundred items;
+ * - identical windows of a long value are judged once (a megabyte of `'` is one window repeated);
+ * - the regular expressions get the windows joined by NUL into chunks of up to 4000 bytes, so a body of
+ *   ten thousand short values is a few hundred items; libinjection gets one item per window, within a
+ *   budget;
  * - lists go in batches of 256.
  */
 
@@ -25,6 +26,13 @@ const WINDOW = 1360;
 const OVERLAP = 256;
 const CHUNK_BYTES = 4000;
 const BATCH = 256;
+/**
+ * libinjection costs a few microseconds per value and per kilobyte, so a body built to hurt (a hundred
+ * thousand short strings, a megabyte of punctuation) would take a second. It judges the first 2048
+ * windows and 64 KiB of a request, in order; the regular expressions, which run over joined chunks at a
+ * fraction of the cost, judge everything. A licence request is far below both bounds.
+ */
+const LIBINJECTION_BUDGET = { windows: 2048, chars: 64 * 1024 };
 /** Per batch, in microseconds: far above what a batch takes, so a verdict is never cut short. */
 const RUN_TIMEOUT_US = 5_000_000;
 
@@ -53,7 +61,7 @@ interface Window {
 
 type Address = typeof VALUES_ADDRESS | typeof TEXT_ADDRESS | typeof PATH_ADDRESS;
 
-/** Cuts inputs into windows, dropping repeats of a window already seen. */
+/** Cuts inputs into windows, dropping repeats of a window already seen in a long value. */
 function windowsOf(
   inputs: readonly InputValue[],
   seen: Set<string>,
@@ -62,18 +70,16 @@ function windowsOf(
 ): void {
   for (const input of inputs) {
     const { text } = input;
-    if (text === '') continue;
-    const push = (slice: string) => {
-      if (seen.has(slice)) return;
-      seen.add(slice);
-      out.push({ text: slice, order: order.next++, input });
-    };
     if (text.length <= WINDOW) {
-      push(text);
+      out.push({ text, order: order.next++, input });
       continue;
     }
-    for (let start = 0; ; start += WINDOW - OVERLAP) {
-      push(text.slice(start, start + WINDOW));
+    for (let start = 0; start < text.length; start += WINDOW - OVERLAP) {
+      const slice = text.slice(start, start + WINDOW);
+      if (!seen.has(slice)) {
+        seen.add(slice);
+        out.push({ text: slice, order: order.next++, input });
+      }
       if (start + WINDOW >= text.length) break;
     }
   }
@@ -173,10 +179,15 @@ export function createAttackEngine(): AttackEngine {
       windowsOf(textInputs, new Set(), texts, order);
       windowsOf(pathInputs, new Set(), paths, order);
       const items: Item[] = [
-        ...texts.map((w): Item => ({ address: VALUES_ADDRESS, text: w.text, members: [w] })),
         ...chunksOf(texts).map((c): Item => ({ address: TEXT_ADDRESS, ...c })),
         ...chunksOf(paths).map((c): Item => ({ address: PATH_ADDRESS, ...c })),
       ];
+      let budget = LIBINJECTION_BUDGET;
+      for (const window of texts) {
+        if (budget.windows === 0 || budget.chars < window.text.length) break;
+        items.push({ address: VALUES_ADDRESS, text: window.text, members: [window] });
+        budget = { windows: budget.windows - 1, chars: budget.chars - window.text.length };
+      }
       const found = runAll(items);
       if (found === null) return null;
       let hit = found;

@@ -162,22 +162,30 @@ export function collectBodyInputs(body: unknown): InputValue[] {
     if (typeof value === 'string') {
       out.push({ text: normaliseInput(value), location });
     } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--)
-        stack.push({ value: value[i], location: child(location, String(i)) });
+      // Strings are taken on the spot, containers later: a wide array must not cost a stack entry each.
+      const nested: Array<{ value: unknown; location: Location }> = [];
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'string')
+          out.push({ text: normaliseInput(item), location: child(location, String(i)) });
+        else if (item !== null && typeof item === 'object')
+          nested.push({ value: item, location: child(location, String(i)) });
+      }
+      for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     } else if (value !== null && typeof value === 'object') {
-      const entries = Object.entries(value).map(([key, item]) => ({
-        key,
-        item,
-        location: child(location, key),
-      }));
-      for (const { key, location: keyLocation } of entries)
-        out.push({ text: normaliseInput(key), location: keyLocation });
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const { key, item, location: itemLocation } = entries[i]!;
-        if (!(typeof item === 'string' && SECRET_FIELDS.has(key.toLowerCase()))) {
-          stack.push({ value: item, location: itemLocation });
+      const nested: Array<{ value: unknown; location: Location }> = [];
+      for (const key of Object.keys(value)) {
+        const item: unknown = (value as Record<string, unknown>)[key];
+        const itemLocation = child(location, key);
+        out.push({ text: normaliseInput(key), location: itemLocation });
+        if (typeof item === 'string') {
+          if (!SECRET_FIELDS.has(key.toLowerCase()))
+            out.push({ text: normaliseInput(item), location: itemLocation });
+        } else if (item !== null && typeof item === 'object') {
+          nested.push({ value: item, location: itemLocation });
         }
       }
+      for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     }
   }
   return out;
