@@ -20,8 +20,8 @@ export { createAttackEngine, type AttackEngine, type AttackFinding } from './att
 /**
  * Attack patterns in request input, judged by libddwaf (Datadog's WAF engine, through its Node binding):
  * libinjection for SQL injection and XSS, RE2 regular expressions for the rest (attack-rules.ts). This
- * module feeds it: it collects every input of the request with its location, normalises it, and cuts it
- * to the engine's limits.
+ * module collects every input of the request with its location (attack-inputs.ts), normalised
+ * (attack-normalise.ts), and hands them to the engine (attack-engine.ts). See docs/adr/0004.
  */
 
 const HITS: Record<AttackCategory, { reason: BlockReason; rule_id: string }> = {
@@ -81,6 +81,8 @@ function toHit(finding: AttackFinding | null): RuleHit | null {
 export function createAttackDetector(engine: AttackEngine = createAttackEngine()): AttackDetector & {
   findInRequestLine(request: InspectedRequestLine): AttackFinding | null;
   findInBody(body: unknown): AttackFinding | null;
+  /** Frees the native engine (at shutdown). */
+  dispose(): void;
 } {
   function findInRequestLine(request: InspectedRequestLine): AttackFinding | null {
     const { text, path } = collectRequestLineInputs(request.path, request.query, request.headers);
@@ -98,5 +100,6 @@ export function createAttackDetector(engine: AttackEngine = createAttackEngine()
     findInBody,
     inspectRequestLine: (request) => toHit(findInRequestLine(request)),
     inspectBody: (body) => toHit(findInBody(body)),
+    dispose: () => engine.dispose(),
   };
 }
