@@ -112,7 +112,7 @@ function expectAllowed(response: LightMyRequestResponse, label: string) {
 async function checkBadKeys(t: TestContext, c: MatrixCredentials, route: RouteAccessEntry) {
   expectError(await call(t, route, null), 401, 'ERR_UNAUTHENTICATED', 'no credentials');
   expectError(await call(t, route, `km_live_${randomBase62(32)}`), 401, 'ERR_INVALID_API_KEY', 'unknown key');
-  expectError(await call(t, route, c.revokedKey), 401, 'ERR_API_KEY_REVOKED', 'revoked key');
+  expectError(await call(t, route, c.revokedKey), 403, 'ERR_FORBIDDEN', 'revoked key');
   const now = t.clock.now();
   t.clock.advance(c.expiringInMs + 1000);
   try {
