@@ -13,6 +13,8 @@ import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { logRoutes } from './logging/log.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
+import { securityRoutes } from './security/security.routes.js';
+import { trustProxyOption } from './security/trust-proxy.js';
 import type { Services } from './services.js';
 
 /** Registers everything in request order; never listens, so tests use app.inject(). */
@@ -21,8 +23,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.core.logger,
     bodyLimit: config.bodyLimitBytes,
-    // A hop count is valid at run time (proxy-addr) though Fastify's types only list the other forms.
-    trustProxy: config.trustProxy as boolean | string | string[],
+    trustProxy: trustProxyOption(config.trustProxy),
     // Requests are recorded by the API-call logs, masked; pino's per-request lines would carry raw URLs.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
@@ -50,6 +51,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
+  await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.ready();
   return app;

@@ -11,6 +11,7 @@ import { createLoggingSettingsService } from './logging/logging-settings.service
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
+import { createSecurityRulesService } from './security/security-rules.service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
 import { createIdGenerator } from './shared/ids.js';
@@ -50,6 +51,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     throw error;
   }
   const activity = createActivityService(core, loggingSettings);
+  const securityRules = createSecurityRulesService(core, activity);
+  try {
+    await securityRules.load();
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
   const apiKeys = createApiKeyService(core);
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
@@ -62,6 +70,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     loggingSettings,
     settings,
     activity,
+    securityRules,
     apiKeys,
     admins,
     sessions,

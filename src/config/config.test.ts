@@ -25,6 +25,10 @@ describe('loadConfig', () => {
       '192.168.1.1',
     ]);
     expect(loadConfig({ KM_TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ KM_TRUST_PROXY: 'loopback,2001:db8::/32' }).trustProxy).toEqual([
+      'loopback',
+      '2001:db8::/32',
+    ]);
   });
 
   it.each([
@@ -33,6 +37,9 @@ describe('loadConfig', () => {
     [{ KM_DATABASE_URL: 'mysql://db/km' }, /KM_DATABASE_URL must be a postgres/],
     [{ KM_COOKIE_SECURE: 'maybe' }, /KM_COOKIE_SECURE must be true or false/],
     [{ KM_LOG_LEVEL: 'loud' }, /KM_LOG_LEVEL must be one of/],
+    [{ KM_TRUST_PROXY: '10.0.0.1, 010.0.0.2' }, /KM_TRUST_PROXY: 010\.0\.0\.2: .*not a plain IPv4/],
+    [{ KM_TRUST_PROXY: '10.0.0.5/24' }, /KM_TRUST_PROXY: 10\.0\.0\.5\/24: .*host bits/],
+    [{ KM_TRUST_PROXY: 'proxy.internal' }, /KM_TRUST_PROXY: proxy\.internal: .*not an IP address/],
   ])('fails fast with a reason naming the variable for %o', (env, reason) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(reason);

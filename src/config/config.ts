@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { trustedProxyProblem } from '../security/trust-proxy.js';
 
 /** The one typed configuration object; nothing else in the code reads process.env. */
 export interface Config {
@@ -46,10 +47,15 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
   if (!value || ['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
   if (['true', 'yes', 'on'].includes(value.toLowerCase())) return true;
   if (/^\d+$/.test(value)) return Number(value);
-  return value
+  const entries = value
     .split(',')
     .map((part) => part.trim())
     .filter(Boolean);
+  for (const entry of entries) {
+    const problem = trustedProxyProblem(entry);
+    if (problem) throw new ConfigError(`KM_TRUST_PROXY: ${entry}: ${problem}`);
+  }
+  return entries;
 }
 
 function database(env: Env, dataDir: string): Config['database'] {

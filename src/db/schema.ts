@@ -195,6 +195,33 @@ export interface BlockedLogTable {
   matched_location: string | null;
 }
 
+export type SecurityRuleSource = 'manual' | 'automatic';
+
+/** A rule of `/api/v1/security/rules`; `deleted_at` set means lifted (rows are kept for the history). */
+export interface SecurityRuleTable {
+  id: string;
+  /** RULE_TYPES in src/security/security-types.ts. */
+  type: string;
+  /** Normalised: canonical address or CIDR, upper-case country, the user-agent text, an API key id. */
+  value: string;
+  reason: string | null;
+  source: SecurityRuleSource;
+  created_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+export interface SecurityAllowlistTable {
+  id: string;
+  /** A canonical address or CIDR range. */
+  value: string;
+  note: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
 export interface Database {
   products: ProductTable;
   customers: CustomerTable;
@@ -209,4 +236,6 @@ export interface Database {
   activity_log: ActivityLogTable;
   api_call_log: ApiCallLogTable;
   blocked_log: BlockedLogTable;
+  security_rules: SecurityRuleTable;
+  security_allowlist: SecurityAllowlistTable;
 }

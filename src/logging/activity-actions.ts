@@ -33,6 +33,12 @@ export const ACTIVITY_ACTIONS = [
   'LOGS_SEARCHED',
   'LOGS_EXPORTED',
   'REPORT_GENERATED',
+  'SECURITY_RULE_CREATED',
+  'SECURITY_RULE_DELETED',
+  'SECURITY_BAN_CREATED',
+  'ALLOWLIST_ENTRY_ADDED',
+  'ALLOWLIST_ENTRY_REMOVED',
+  'RATE_LIMITS_UPDATED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -48,6 +54,8 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'settings',
   'logs',
   'report',
+  'security_rule',
+  'allowlist_entry',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

@@ -58,7 +58,8 @@ export function unaudited(db: Executor): Audited {
   return (action) => inTransaction(db, (tx) => action(tx, NO_ENTRY));
 }
 
-const SECRET_FIELD = /password|secret|token|cookie|^key$|license_key/i;
+// `per_license_key` names a rate limit (security/rate-limit-settings.ts), not a key: its numbers are kept.
+const SECRET_FIELD = /password|secret|token|cookie|^key$|(?<!per_)license_key/i;
 
 /** A last line of defence: a detail named like a secret never reaches the table, whatever a caller passes. */
 function scrub(value: unknown): unknown {

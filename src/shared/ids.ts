@@ -2,7 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
 import type { Clock } from './clock.js';
 
-export type IdPrefix = 'prd' | 'cus' | 'note' | 'lic' | 'act' | 'key' | 'adm' | 'log' | 'imp' | 'ses' | 'lgf';
+export type IdPrefix =
+  'prd' | 'cus' | 'note' | 'lic' | 'act' | 'key' | 'adm' | 'log' | 'imp' | 'ses' | 'lgf' | 'rule' | 'allow';
 
 /** Type-prefixed, time-sortable ids (`lic_01J…`): what the API exposes and stores. */
 export interface IdGenerator {

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './0001-core.js';
 import * as loggingSettingsAndActivity from './0002-logging-settings-and-activity.js';
 import * as requestLogs from './0003-request-logs.js';
+import * as securityRules from './0004-security-rules.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
   '0001-core': core,
   '0002-logging-settings-and-activity': loggingSettingsAndActivity,
   '0003-request-logs': requestLogs,
+  '0004-security-rules': securityRules,
 };
 
 export const migrationProvider: MigrationProvider = {
