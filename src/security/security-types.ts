@@ -93,6 +93,11 @@ export interface Offence {
   api_key_id?: string | null;
   /** For `unknown_license_key`: the keyed hash of the guessed key (distinct keys are counted). */
   license_key_hash?: string | null;
+  /**
+   * For `invalid_api_key`: the SHA-256 hex of the presented secret, so distinct wrong keys are counted (a
+   * client repeating one stale key is not stuffing credentials); without it every failure counts.
+   */
+  api_key_hash?: string | null;
 }
 
 /** A ban to store as a rule: `type` and `value` say who is banned, until `expires_at`. */
