@@ -41,7 +41,8 @@ export interface SecurityLayerDeps {
   detector: AttackDetector;
   scannerUserAgent(userAgent: string): string | null;
   rateLimiter: RateLimitStore;
-  clientIp(request: FastifyRequest): string;
+  /** Null when a trusted proxy forwarded something that is not an address. */
+  clientIp(request: FastifyRequest): string | null;
   fingerprint(request: FastifyRequest, ip: string): string;
   hashLicenseKey(key: string): Buffer;
   /** 0–100 for a block about to be logged; knows the subject's recent history. */
@@ -176,6 +177,20 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     if (UNGUARDED.has(path)) return;
     const now = deps.clock.now().getTime();
     const ip = deps.clientIp(request);
+    if (ip === null) {
+      // Nothing to judge the client by: refused as a protocol violation rather than let through.
+      request.securityBlocked = true;
+      deps.recordBlocked(
+        {
+          reason: 'MALFORMED_REQUEST',
+          rule_id: 'PROTOCOL_BAD_CLIENT_ADDRESS',
+          threat_score: 40,
+          matched_location: 'headers.x-forwarded-for',
+        },
+        request,
+      );
+      return sendError(reply, new AppError('ERR_MALFORMED_REQUEST'));
+    }
     const rules = deps.rules.ruleSet();
     const facts: ClientFacts = {
       ip,
