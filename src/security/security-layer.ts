@@ -252,7 +252,13 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     if (facts && !facts.allowlisted && !request.securityBlocked && reply.statusCode >= 400) {
       const code = (request.logError as { code?: string } | null)?.code;
       if (code === 'ERR_INVALID_API_KEY') {
-        deps.reportOffence({ kind: 'invalid_api_key', ip: facts.ip, fingerprint: facts.fingerprint });
+        const secret = bearerSecret(request);
+        deps.reportOffence({
+          kind: 'invalid_api_key',
+          ip: facts.ip,
+          fingerprint: facts.fingerprint,
+          api_key_hash: secret ? sha256(secret) : null,
+        });
       } else if (code === 'ERR_LICENSE_NOT_FOUND') {
         const licenseKey = (request.body as { license_key?: unknown } | undefined)?.license_key;
         if (typeof licenseKey === 'string') {
