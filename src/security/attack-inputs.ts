@@ -1,0 +1,184 @@
+import { normaliseInput, parseQueryString } from './attack-normalise.js';
+
+/**
+ * Where a request carries input, as a flat list of values to inspect with the location each came from.
+ * Locations are built lazily (a parent link and a segment) because a body nested a thousand levels deep
+ * would otherwise cost a quadratic amount of string building for names nobody reads unless a rule fires.
+ */
+export interface InputValue {
+  /** Normalised text (decoded, NUL-free, look-alikes folded). */
+  text: string;
+  location: Location;
+}
+
+export interface Location {
+  parent: Location | null;
+  segment: string;
+}
+
+export function locationOf(location: Location): string {
+  const segments: string[] = [];
+  for (let at: Location | null = location; at !== null; at = at.parent) segments.push(at.segment);
+  return segments.reverse().join('.');
+}
+
+const PATH: Location = { parent: null, segment: 'path' };
+const QUERY: Location = { parent: null, segment: 'query' };
+const HEADERS: Location = { parent: null, segment: 'headers' };
+const BODY: Location = { parent: null, segment: 'body' };
+
+/**
+ * Headers that carry data an application may store, echo or interpolate, and that attackers and scanners
+ * (sqlmap at level 3, Nuclei templates) fill with payloads: free-text identification (User-Agent, Referer,
+ * Origin, Via, From), client addresses and hosts from proxies, cookies, and any header of the API's own or
+ * an extension (`Idempotency-Key`, `X-Request-Id`, every other `x-*`). Headers are left out when their value
+ * is a secret (Authorization, CSRF token: a random token may contain anything, and it is checked exactly
+ * anyway), or a fixed-format protocol field that Node or Fastify parses and rejects when malformed
+ * (Content-Length, Content-Type, Accept-*, Connection, `sec-*` client hints, caching validators…).
+ */
+const SKIPPED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'x-csrf-token',
+  'x-xsrf-token',
+  'x-api-key',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'accept-charset',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'cache-control',
+  'pragma',
+  'expect',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+  'priority',
+  'dnt',
+  'upgrade-insecure-requests',
+]);
+
+export function isInspectedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !SKIPPED_HEADERS.has(lower) && !lower.startsWith('sec-');
+}
+
+/** Body fields whose value is a secret: hashed or compared, never interpolated, and random by nature. */
+const SECRET_FIELDS = new Set([
+  'password',
+  'new_password',
+  'current_password',
+  'old_password',
+  'password_confirmation',
+  'passphrase',
+  'secret',
+  'client_secret',
+  'totp',
+  'otp',
+]);
+
+function child(parent: Location, segment: string): Location {
+  return { parent, segment };
+}
+
+export function collectRequestLineInputs(
+  path: string,
+  query: string,
+  headers: Record<string, string | string[] | undefined>,
+): { text: InputValue[]; path: InputValue[] } {
+  const text: InputValue[] = [];
+  const whole: InputValue[] = [];
+  // The whole path for traversal (`/a/..%2f..%2fetc/passwd`), each segment for everything else, so that
+  // `/customers/1' OR '1'='1` is judged like a value.
+  whole.push({ text: normaliseInput(path), location: PATH });
+  for (const segment of path.split('/')) {
+    if (segment !== '') text.push({ text: normaliseInput(segment), location: PATH });
+  }
+  for (const pair of parseQueryString(query)) {
+    const location = child(QUERY, pair.name);
+    text.push({ text: normaliseInput(pair.rawName, true), location });
+    if (pair.rawValue !== '') text.push({ text: normaliseInput(pair.rawValue, true), location });
+  }
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined || !isInspectedHeader(name)) continue;
+    const lower = name.toLowerCase();
+    const location = child(HEADERS, lower);
+    for (const value of Array.isArray(raw) ? raw : [raw]) {
+      if (lower === 'cookie') {
+        for (const pair of value.split(';')) {
+          const eq = pair.indexOf('=');
+          text.push({ text: normaliseInput(eq === -1 ? pair.trim() : pair.slice(eq + 1).trim()), location });
+        }
+      } else if (lower === 'referer' || lower === 'origin') {
+        const q = value.indexOf('?');
+        text.push({ text: normaliseInput(q === -1 ? value : value.slice(0, q)), location });
+        if (q !== -1) {
+          for (const pair of parseQueryString(value.slice(q + 1))) {
+            text.push({ text: normaliseInput(pair.rawName, true), location });
+            text.push({ text: normaliseInput(pair.rawValue, true), location });
+          }
+        }
+      } else {
+        text.push({ text: normaliseInput(value), location });
+      }
+    }
+  }
+  return { text, path: whole };
+}
+
+/**
+ * Every key and string value of a parsed body, at any depth (walked with an explicit stack: no recursion
+ * limit to hit), named `body.<key>.<key>` with array indexes as keys (`body.items.0`). A string body (text
+ * or CSV) is inspected line by line as `body`.
+ */
+export function collectBodyInputs(body: unknown): InputValue[] {
+  const out: InputValue[] = [];
+  if (typeof body === 'string') {
+    for (const line of body.split('\n'))
+      if (line !== '') out.push({ text: normaliseInput(line), location: BODY });
+    return out;
+  }
+  if (body instanceof URLSearchParams) {
+    for (const [name, value] of body) {
+      const location = child(BODY, name);
+      out.push({ text: normaliseInput(name), location }, { text: normaliseInput(value), location });
+    }
+    return out;
+  }
+  const stack: Array<{ value: unknown; location: Location }> = [{ value: body, location: BODY }];
+  while (stack.length > 0) {
+    const { value, location } = stack.pop()!;
+    if (typeof value === 'string') {
+      out.push({ text: normaliseInput(value), location });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], location: child(location, String(i)) });
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value).map(([key, item]) => ({
+        key,
+        item,
+        location: child(location, key),
+      }));
+      for (const { key, location: keyLocation } of entries)
+        out.push({ text: normaliseInput(key), location: keyLocation });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const { key, item, location: itemLocation } = entries[i]!;
+        if (!(typeof item === 'string' && SECRET_FIELDS.has(key.toLowerCase()))) {
+          stack.push({ value: item, location: itemLocation });
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeBytesLeniently,
+  decodeUrlOnce,
+  decodeUrlRepeatedly,
+  foldLookAlikes,
+  normaliseInput,
+  normalisePathLike,
+  parseQueryString,
+} from './attack-normalise.js';
+import { confineToValue } from './attack-rules.js';
+
+describe('percent-decoding', () => {
+  it.each([
+    ['%2e%2e%2f', '../'],
+    ['caf%C3%A9', 'café'],
+    ['%u002e%u002e%u2215', '..\u2215'],
+    ['50% off, 100%', '50% off, 100%'],
+    ['%zz%4', '%zz%4'],
+    ['a+b', 'a+b'],
+  ])('decodes %s once as %s', (input, expected) => {
+    expect(decodeUrlOnce(input)).toBe(expected);
+  });
+
+  it('reads + as a space only in query strings and forms', () => {
+    expect(decodeUrlOnce('a+b%2Bc', true)).toBe('a b+c');
+  });
+
+  it.each([
+    ['%252e%252e%252f', '../'],
+    ['%%32%65%%32%65%%32%66', '../'],
+    ['%25252e', '.'],
+    ['..%25c0%25af', '../'],
+  ])('decodes %s repeatedly to %s', (input, expected) => {
+    expect(decodeUrlRepeatedly(input)).toBe(expected);
+  });
+
+  it('stops after a bounded number of rounds', () => {
+    expect(decodeUrlRepeatedly('%2525252525252e', false, 2)).toBe('%252525252e');
+  });
+
+  it('reads overlong and broken UTF-8 the way lenient servers do', () => {
+    expect(decodeUrlOnce('..%c0%af..%c1%9c')).toBe('../..\\');
+    expect(decodeUrlOnce('%c0%ae%c0%ae%c0%2f%c0%5c')).toBe('../\\');
+    expect(decodeUrlOnce('%e0%80%af')).toBe('/');
+    expect(decodeBytesLeniently([0xf0, 0x9f, 0x98, 0x80])).toBe('😀');
+    expect(decodeBytesLeniently([0xf6, 0x22])).toBe('"');
+    expect(decodeBytesLeniently([0xe9])).toBe('é');
+  });
+
+  it('decodes a megabyte of escapes', () => {
+    expect(decodeUrlRepeatedly('%25'.repeat(300_000))).toBe('%'.repeat(300_000));
+  });
+});
+
+describe('normalisation', () => {
+  it('folds look-alike quotes, dashes, slashes and full-width forms', () => {
+    expect(foldLookAlikes('’ or ‘1’=’1 – ＜script＞ ．．／ ∕ ∖')).toBe("' or '1'='1 - <script> ../ / \\");
+  });
+
+  it('drops NUL bytes after decoding', () => {
+    expect(normaliseInput('../../etc/passwd%00.jpg')).toBe('../../etc/passwd.jpg');
+  });
+
+  it('reads backslashes and textual hex escapes as path separators for traversal patterns', () => {
+    expect(normalisePathLike('..\\..\\windows\\win.ini')).toBe('../../windows/win.ini');
+    expect(normalisePathLike('0x2e0x2e0x2fetc')).toBe('../etc');
+  });
+
+  it('splits a query string into pairs, names decoded as the application reads them', () => {
+    expect(parseQueryString('q=O%27Brien&tag=a&tag=b&flag&&x%5B0%5D=1')).toEqual([
+      { name: 'q', rawName: 'q', rawValue: 'O%27Brien' },
+      { name: 'tag', rawName: 'tag', rawValue: 'a' },
+      { name: 'tag', rawName: 'tag', rawValue: 'b' },
+      { name: 'flag', rawName: 'flag', rawValue: '' },
+      { name: 'x[0]', rawName: 'x%5B0%5D', rawValue: '1' },
+    ]);
+  });
+});
+
+describe('confineToValue', () => {
+  it('anchors at NUL separators and keeps negated classes from crossing them', () => {
+    expect(confineToValue('^a[^>]*b$')).toBe('(?:^|\\x00)a[^\\x00>]*b(?:$|\\x00)');
+  });
+
+  it('leaves escapes and ordinary classes alone', () => {
+    expect(confineToValue('\\^\\$[\\w.$^]x')).toBe('\\^\\$[\\w.$^]x');
+  });
+});
