@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Db } from '../db/database.js';
+import { sql } from 'kysely';
+import type { Db, Dialect } from '../db/database.js';
 import { openJournal, type Journal } from './journal.js';
 import type { JournalRecord } from './log-entry.js';
 import { createRequestLogRepository, type ApiCallInsert, type BlockedRow } from './request-log.repository.js';
@@ -10,6 +11,8 @@ export type WriterHealth = 'ok' | 'spooling' | 'dropping';
 
 export interface PipelineOptions {
   db: Db;
+  /** On SQLite the writer must not wait for a database another connection has locked (see drainLoop). */
+  dialect?: Dialect;
   dataDir: string;
   spoolMaxBytes: number;
   registry: Registry;
@@ -129,7 +132,19 @@ export function createLogPipeline(options: PipelineOptions) {
         }
       }
       try {
-        await db.transaction().execute((tx) => repository.insertBatch(apiCalls, blocked, tx));
+        await db.transaction().execute(async (tx) => {
+          if (options.dialect !== 'sqlite') return repository.insertBatch(apiCalls, blocked, tx);
+          // better-sqlite3 waits out a lock held by another connection (busy_timeout) on the main
+          // thread, so every request would stall behind the writer: fail at once and spool instead.
+          // The connection is the transaction's alone until it ends, so no other query sees the 0.
+          const { rows } = await sql<{ timeout: number }>`pragma busy_timeout`.execute(tx);
+          await sql`pragma busy_timeout = 0`.execute(tx);
+          try {
+            await repository.insertBatch(apiCalls, blocked, tx);
+          } finally {
+            await sql`pragma busy_timeout = ${sql.raw(String(Number(rows[0]?.timeout ?? 5000)))}`.execute(tx);
+          }
+        });
       } catch (error) {
         if (!failing) logger.warn({ err: error }, 'log store unavailable; spooling entries to disk');
         failing = true;

@@ -18,6 +18,7 @@ export function createRequestLogs(
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
   const pipeline = createLogPipeline({
     db: core.db,
+    dialect: core.database.dialect,
     dataDir: core.config.dataDir,
     spoolMaxBytes: core.config.logSpoolMaxBytes,
     registry: metrics.registry,
