@@ -66,6 +66,7 @@ export async function prepareMatrix(t: TestContext): Promise<MatrixCredentials> 
   const licenseKey = (await keys.create({ name: 'sdk', scope: 'licenses' })).secret;
   const revoked = await keys.create({ name: 'revoked', scope: 'admin', role: 'owner' });
   await keys.revoke(revoked.apiKey.id);
+  await keys.notifyRevoked();
   const expiringInMs = 60_000;
   const expiresAt = new Date(t.clock.now().getTime() + expiringInMs).toISOString();
   const expiringKey = (await keys.create({ name: 'expiring', scope: 'admin', role: 'owner', expiresAt }))
