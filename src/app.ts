@@ -13,12 +13,18 @@ import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { logRoutes } from './logging/log.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
+import { registerSecurityLayer } from './security/security-layer.js';
 import { securityRoutes } from './security/security.routes.js';
 import { trustProxyOption } from './security/trust-proxy.js';
 import type { Services } from './services.js';
 
+export interface AppOptions {
+  /** Off only to measure what the layer costs (`npm run bench`); a server always runs it. */
+  securityLayer?: boolean;
+}
+
 /** Registers everything in request order; never listens, so tests use app.inject(). */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = services.core;
   const app = Fastify({
     loggerInstance: services.core.logger,
@@ -38,6 +44,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerRequestMetrics(app, services.metrics);
   registerRequestLogging(app, services.requestLogs.recorder);
+  // Before authentication: its body check must be the first preValidation hook.
+  if (options.securityLayer !== false) registerSecurityLayer(app, services.security.layer);
   registerAuthentication(app, { apiKeys: services.apiKeys, sessions: services.sessions });
   registerActivityHooks(app, services.activity);
 
@@ -46,6 +54,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       database: services.core.database,
       metrics: services.metrics,
       logWriter: services.requestLogs.pipeline,
+      sharedState: services.security,
     }),
   );
   await app.register(accessRoutes(services), { prefix: '/api/v1' });

@@ -11,6 +11,8 @@ import { createLoggingSettingsService } from './logging/logging-settings.service
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
+import type { RedisRateLimitTime } from './security/rate-limit-stores.js';
+import { createSecurity } from './security/security.services.js';
 import { createSecurityRulesService } from './security/security-rules.service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
@@ -20,6 +22,8 @@ export interface ServiceOverrides {
   clock?: Clock;
   sleep?: (ms: number) => Promise<void>;
   logger?: CoreDeps['logger'];
+  /** Tests on a manual clock count Redis rate limits on it rather than on Redis's own clock. */
+  rateLimitTime?: RedisRateLimitTime;
 }
 
 /** Builds every dependency once, explicitly, in dependency order. Migrations run before anything else. */
@@ -63,6 +67,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings);
+  const security = createSecurity(core, {
+    rules: securityRules,
+    requestLogs,
+    apiKeys,
+    rateLimitTime: overrides.rateLimitTime,
+  });
 
   return {
     core,
@@ -76,9 +86,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sessions,
     licensing,
     requestLogs,
+    security,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
+      await security.close();
       await database.destroy();
     },
   };

@@ -92,7 +92,7 @@ export function apiKeyRoutes(services: Services) {
       },
       async (request) => {
         const revokerRole = principalRole(requirePrincipal(request.principal));
-        return audit(activity, request, async (tx, entry) => {
+        const revoked = await audit(activity, request, async (tx, entry) => {
           const apiKey = await apiKeys.get(request.params.id, tx);
           if (apiKey.role && !canGrant(revokerRole, apiKey.role)) {
             throw new AppError(
@@ -102,6 +102,8 @@ export function apiKeyRoutes(services: Services) {
           }
           return apiKeys.revoke(apiKey.id, tx, entry);
         });
+        await apiKeys.notifyRevoked();
+        return revoked;
       },
     );
   };

@@ -40,6 +40,7 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
   const repository = createApiKeyRepository(db);
   const lastTouched = new Map<string, number>();
   const verified = new Map<string, { row: ApiKeyTable; until: number }>();
+  const revokedListeners = new Set<() => Promise<void>>();
 
   async function findVerified(presented: string, now: number): Promise<ApiKeyTable | undefined> {
     const cached = verified.get(presented);
@@ -138,6 +139,16 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
       await repository.revoke(id, clock.now().toISOString(), tx);
       for (const [hash, cached] of verified) if (cached.row.id === id) verified.delete(hash);
       return get(id, tx);
+    },
+
+    /** Called by whoever else must act on a revocation (the security layer's revoked-key set). */
+    onRevoked(listener: () => Promise<void>): void {
+      revokedListeners.add(listener);
+    },
+
+    /** After the revocation committed, so listeners read the new state. */
+    async notifyRevoked(): Promise<void> {
+      for (const listener of revokedListeners) await listener();
     },
   };
 }

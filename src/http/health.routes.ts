@@ -12,10 +12,16 @@ export interface LogWriterHealth {
 const Health = Type.Object({ status: Type.String() });
 const hidden = { hide: true } as const;
 
+/** Shared state (Redis) as readiness sees it: unreachable means per-process limits, still serving. */
+export interface SharedStateHealth {
+  health(): 'ok' | 'degraded';
+}
+
 export function healthRoutes(deps: {
   database: DatabaseHandle;
   metrics: Metrics;
   logWriter?: LogWriterHealth;
+  sharedState?: SharedStateHealth;
 }) {
   return async function (app: FastifyInstance): Promise<void> {
     app.get(
@@ -38,7 +44,8 @@ export function healthRoutes(deps: {
         const writer = deps.logWriter?.health() ?? 'ok';
         if (writer === 'dropping')
           throw new AppError('ERR_NOT_READY', 'The log spool is full: log entries are being dropped.');
-        return { status: writer === 'spooling' ? 'degraded' : 'ready' };
+        const shared = deps.sharedState?.health() ?? 'ok';
+        return { status: writer === 'spooling' || shared === 'degraded' ? 'degraded' : 'ready' };
       },
     );
 

@@ -112,6 +112,7 @@ export function createRequestLogger(deps: RequestLogDeps) {
     const path = maskUrl(request.url.slice(0, TEXT_MAX));
     const fingerprint =
       input.fingerprint ??
+      request.clientFacts?.fingerprint ??
       'hash_' +
         createHash('sha256')
           .update(`${request.ip}\n${ua ?? ''}\n${request.method}\n${path}`)
@@ -123,12 +124,12 @@ export function createRequestLogger(deps: RequestLogDeps) {
         id: deps.nextId(),
         block_reason: input.reason,
         rule_id: input.rule_id ? neutralizeControl(input.rule_id) : null,
-        ip: request.ip ?? null,
+        ip: request.clientFacts?.ip ?? request.ip ?? null,
         method: methodCode(request.method),
         path,
         api_key: presentedKey(request),
         user_agent: ua,
-        country_code: input.country_code ?? null,
+        country_code: input.country_code ?? request.clientFacts?.country ?? null,
         fingerprint: neutralizeControl(fingerprint),
         threat_score: Math.max(0, Math.min(100, Math.round(input.threat_score))),
         matched_location: input.matched_location ? neutralizeControl(input.matched_location) : null,
@@ -137,6 +138,8 @@ export function createRequestLogger(deps: RequestLogDeps) {
   }
 
   function recordCall(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+    // The security layer answered it and wrote its blocked-request entry: not an API call.
+    if (request.securityBlocked) return;
     const settings = deps.settings.current();
     const status = reply.statusCode;
     const endpoint = request.routeOptions.url ?? null;
@@ -177,7 +180,7 @@ export function createRequestLogger(deps: RequestLogDeps) {
       method: methodCode(request.method),
       status,
       response_time_us: Math.round(reply.elapsedTime * 1000),
-      ip: request.ip ?? null,
+      ip: request.clientFacts?.ip ?? request.ip ?? null,
       // An authenticated key is named by its id; the read side shows its masked form from the key.
       api_key: principal?.kind === 'api_key' ? null : failed ? presentedKey(request) : null,
       api_key_id: principal?.kind === 'api_key' ? principal.apiKeyId : null,

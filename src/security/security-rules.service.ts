@@ -20,6 +20,12 @@ import type { BanOrder, RateLimitSettings, RuleSet, RuleType } from './security-
 /** What changed, for listeners that tell other server processes to reload. */
 export interface SecurityChange {
   kind: 'rule' | 'allowlist' | 'rate_limits';
+  /** An automatic ban an admin lifted: its subject's offence count starts afresh. */
+  lifted?: { type: BanOrder['type']; value: string };
+}
+
+function isBanSubject(type: string): type is BanOrder['type'] {
+  return type === 'ip' || type === 'api_key' || type === 'fingerprint';
 }
 
 /** The actor of automatic bans in the activity log. */
@@ -97,7 +103,7 @@ export function createSecurityRulesService(core: CoreDeps, activity: ActivitySer
   }
 
   /** After a commit: the change is stored whatever happens here, so a failed rebuild is logged, not thrown. */
-  async function afterChange(kind: SecurityChange['kind']): Promise<void> {
+  async function afterChange(kind: SecurityChange['kind'], lifted?: SecurityChange['lifted']): Promise<void> {
     try {
       await reload();
     } catch (error) {
@@ -105,7 +111,7 @@ export function createSecurityRulesService(core: CoreDeps, activity: ActivitySer
     }
     for (const listener of listeners) {
       try {
-        listener({ kind });
+        listener({ kind, lifted });
       } catch (error) {
         logger.error({ err: error }, 'security change listener failed');
       }
@@ -174,7 +180,7 @@ export function createSecurityRulesService(core: CoreDeps, activity: ActivitySer
 
     /** Lifts a rule (manual or a ban): it stops applying at once and stays in the history. */
     async deleteRule(id: string, audited: Audited): Promise<void> {
-      await audited(async (tx, entry) => {
+      const row = await audited(async (tx, entry) => {
         const row = await repository.findRule(id, tx);
         if (!row) throw notFound('Security rule');
         entry.note({
@@ -190,8 +196,13 @@ export function createSecurityRulesService(core: CoreDeps, activity: ActivitySer
           },
         });
         if (!(await repository.liftRule(id, clock.now().toISOString(), tx))) throw notFound('Security rule');
+        return row;
       });
-      await afterChange('rule');
+      const lifted =
+        row.source === 'automatic' && isBanSubject(row.type)
+          ? { type: row.type, value: row.value }
+          : undefined;
+      await afterChange('rule', lifted);
     },
 
     /**

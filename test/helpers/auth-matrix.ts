@@ -66,6 +66,7 @@ export async function prepareMatrix(t: TestContext): Promise<MatrixCredentials> 
   const licenseKey = (await keys.create({ name: 'sdk', scope: 'licenses' })).secret;
   const revoked = await keys.create({ name: 'revoked', scope: 'admin', role: 'owner' });
   await keys.revoke(revoked.apiKey.id);
+  await keys.notifyRevoked();
   const expiringInMs = 60_000;
   const expiresAt = new Date(t.clock.now().getTime() + expiringInMs).toISOString();
   const expiringKey = (await keys.create({ name: 'expiring', scope: 'admin', role: 'owner', expiresAt }))
@@ -112,7 +113,7 @@ function expectAllowed(response: LightMyRequestResponse, label: string) {
 async function checkBadKeys(t: TestContext, c: MatrixCredentials, route: RouteAccessEntry) {
   expectError(await call(t, route, null), 401, 'ERR_UNAUTHENTICATED', 'no credentials');
   expectError(await call(t, route, `km_live_${randomBase62(32)}`), 401, 'ERR_INVALID_API_KEY', 'unknown key');
-  expectError(await call(t, route, c.revokedKey), 401, 'ERR_API_KEY_REVOKED', 'revoked key');
+  expectError(await call(t, route, c.revokedKey), 403, 'ERR_FORBIDDEN', 'revoked key');
   const now = t.clock.now();
   t.clock.advance(c.expiringInMs + 1000);
   try {

@@ -9,6 +9,7 @@ import {
   type MatrixCredentials,
 } from '../helpers/auth-matrix.js';
 import { DIALECTS } from '../helpers/database.js';
+import { allowlistTestClient } from '../helpers/security.js';
 
 // The route table is read from a built app at collection time, so each route gets its own test row.
 const probe = await createTestApp('sqlite');
@@ -39,6 +40,8 @@ describe.each(DIALECTS)('security matrix on %s', (dialect) => {
   let credentials: MatrixCredentials;
   beforeAll(async () => {
     t = await createTestApp(dialect);
+    // Hundreds of wrong keys from one address on purpose: this suite tests authentication, not bans.
+    await allowlistTestClient(t.services);
     credentials = await prepareMatrix(t);
   });
   afterAll(() => t.close());

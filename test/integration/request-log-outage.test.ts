@@ -11,6 +11,7 @@ import type { Config } from '../../src/config/config.js';
 import { createTestApp } from '../helpers/app.js';
 import { DIALECTS, TEST_POSTGRES_URL } from '../helpers/database.js';
 import { licenseFixture } from '../helpers/request-logs.js';
+import { liftRateLimits } from '../helpers/security.js';
 
 const OUTAGE_MS = 30_000;
 const CLIENTS = 8;
@@ -150,6 +151,7 @@ describe.concurrent.each(DIALECTS)('request logs with their store away for 30 s 
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS + 2 });
     try {
       const f = await licenseFixture(t);
+      await liftRateLimits(t.services);
       const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
 
       // Every call carries its own marker in the user agent, which its entry records.

@@ -10,6 +10,7 @@ import type { Db } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, DIALECTS } from '../helpers/database.js';
+import { liftRateLimits } from '../helpers/security.js';
 
 const takeTableAway = (db: Db) => sql`alter table api_call_log rename to api_call_log_away`.execute(db);
 const bringTableBack = (db: Db) => sql`alter table api_call_log_away rename to api_call_log`.execute(db);
@@ -41,6 +42,7 @@ describe.each(DIALECTS)('log pipeline on %s', (dialect) => {
 
   it('loses nothing and keeps order while the store is unavailable under load', async () => {
     t = await createTestApp(dialect);
+    await liftRateLimits(t.services);
     const ctx = t;
     const send = (i: number) =>
       ctx.request({ method: 'GET', url: '/api/v1/products', headers: { 'user-agent': `seq-${i}` } });

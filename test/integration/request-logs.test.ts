@@ -3,6 +3,7 @@ import { DEFAULT_LOGGING_SETTINGS } from '../../src/logging/logging-settings.js'
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/database.js';
 import { licenseFixture, readLog, type LicenseFixture, type LogEntry } from '../helpers/request-logs.js';
+import { liftRateLimits } from '../helpers/security.js';
 
 describe.each(DIALECTS)('API-call and failed-call logs on %s', (dialect) => {
   let t: TestContext;
@@ -170,6 +171,7 @@ describe.each(DIALECTS)('API-call and failed-call logs on %s', (dialect) => {
 
   it('samples successful calls at the configured rate and never failures', async () => {
     t.services.loggingSettings.replace({ ...DEFAULT_LOGGING_SETTINGS, api_call_sample_rate: 0.25 });
+    await liftRateLimits(t.services);
     const n = 400;
     for (let i = 0; i < n; i++) await validate({ license_key: f.key });
     for (let i = 0; i < 20; i++) await validate({});

@@ -1,0 +1,292 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from '../http/error-handler.js';
+import { AppError } from '../http/errors.js';
+import type { BlockReason } from '../logging/log-entry.js';
+import type { BlockInput } from '../logging/request-logging.js';
+import type { Clock } from '../shared/clock.js';
+import type {
+  AttackDetector,
+  CountryLookup,
+  Offence,
+  RateLimit,
+  RateLimitDecision,
+  RateLimitSettings,
+  RateLimitStore,
+  RuleHit,
+  RuleSet,
+} from './security-types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the security layer answered the request itself: it belongs to the blocked log only. */
+    securityBlocked: boolean;
+    /** What the layer learnt about the client, for later hooks (bans, logs). */
+    clientFacts: ClientFacts | null;
+    rateLimitShown: RateLimitDecision | null;
+  }
+}
+
+export interface ClientFacts {
+  ip: string;
+  country: string | null;
+  fingerprint: string;
+  allowlisted: boolean;
+}
+
+export interface SecurityLayerDeps {
+  clock: Clock;
+  rules: { ruleSet(): RuleSet; rateLimits(): RateLimitSettings };
+  countries: CountryLookup;
+  detector: AttackDetector;
+  scannerUserAgent(userAgent: string): string | null;
+  rateLimiter: RateLimitStore;
+  /** Null when a trusted proxy forwarded something that is not an address. */
+  clientIp(request: FastifyRequest): string | null;
+  fingerprint(request: FastifyRequest, ip: string): string;
+  hashLicenseKey(key: string): Buffer;
+  /** 0–100 for a block about to be logged; knows the subject's recent history. */
+  threatScore(reason: BlockReason, facts: ClientFacts): number;
+  /** Counts towards automatic bans; never awaited by the request. */
+  reportOffence(offence: Offence): void;
+  recordBlocked(input: BlockInput, request: FastifyRequest): void;
+}
+
+/** Probes must keep answering whatever the rules say, or one bad rule takes the instance out of service. */
+const UNGUARDED = new Set(['/healthz', '/readyz', '/metrics']);
+
+const FORBIDDEN = new AppError('ERR_FORBIDDEN');
+const RATE_LIMITED = new AppError('ERR_RATE_LIMITED');
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+function bearerSecret(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+interface LimitCheck {
+  key: string;
+  limit: RateLimit;
+  rule_id: string;
+  location: string | null;
+}
+
+function setRateLimitHeaders(reply: FastifyReply, decision: RateLimitDecision): void {
+  reply.header('X-RateLimit-Limit', decision.limit);
+  reply.header('X-RateLimit-Remaining', Math.max(0, decision.remaining));
+  reply.header('X-RateLimit-Reset', Math.ceil(decision.reset_seconds));
+  if (!decision.allowed) reply.header('Retry-After', Math.max(1, Math.ceil(decision.retry_after_seconds)));
+}
+
+/**
+ * The security layer in front of the API. Runs before authentication, in the order of the product
+ * document; the first rule that fires decides, the client gets the contract's generic answer and the
+ * blocked-request log gets the reason.
+ */
+export function createSecurityLayer(deps: SecurityLayerDeps) {
+  function block(request: FastifyRequest, reply: FastifyReply, hit: RuleHit, facts: ClientFacts) {
+    request.securityBlocked = true;
+    deps.recordBlocked(
+      {
+        reason: hit.reason,
+        rule_id: hit.rule_id,
+        matched_location: hit.matched_location,
+        threat_score: deps.threatScore(hit.reason, facts),
+        country_code: facts.country,
+        fingerprint: facts.fingerprint,
+      },
+      request,
+    );
+    if (hit.reason === 'SQL_INJECTION_ATTEMPT' || hit.reason === 'ABUSE_PATTERN_DETECTED') {
+      if (!facts.allowlisted)
+        deps.reportOffence({ kind: 'attack_pattern', ip: facts.ip, fingerprint: facts.fingerprint });
+    }
+    return sendError(reply, hit.reason === 'RATE_LIMIT_EXCEEDED' ? RATE_LIMITED : FORBIDDEN);
+  }
+
+  /**
+   * Checks the limits in order and stops at the first exceeded. The headers show the tightest limit
+   * seen for this request, the body-phase licence-key limit included.
+   */
+  async function checkLimits(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    checks: LimitCheck[],
+    now: number,
+  ): Promise<RuleHit | null> {
+    for (const check of checks) {
+      const decision = await deps.rateLimiter.hit(check.key, check.limit, now);
+      const shown = request.rateLimitShown;
+      if (!shown || !decision.allowed || decision.remaining < shown.remaining) {
+        request.rateLimitShown = decision;
+        setRateLimitHeaders(reply, decision);
+      }
+      if (!decision.allowed)
+        return { reason: 'RATE_LIMIT_EXCEEDED', rule_id: check.rule_id, matched_location: check.location };
+    }
+    return null;
+  }
+
+  /** Everything that can be judged from the request line and headers, before the body is read. */
+  function matchStaticRules(request: FastifyRequest, facts: ClientFacts, now: number): RuleHit | null {
+    const rules = deps.rules.ruleSet();
+    if (!facts.allowlisted) {
+      const ipRule = rules.matchIp(facts.ip, now);
+      if (ipRule) return { reason: 'IP_BLOCKLISTED', rule_id: ipRule, matched_location: 'ip' };
+      const countryRule = facts.country ? rules.matchCountry(facts.country, now) : null;
+      if (countryRule) return { reason: 'GEO_BLOCKED', rule_id: countryRule, matched_location: 'ip' };
+      const userAgent = request.headers['user-agent'];
+      if (userAgent) {
+        const uaRule = rules.matchUserAgent(userAgent, now) ?? deps.scannerUserAgent(userAgent);
+        if (uaRule)
+          return { reason: 'USER_AGENT_BLOCKED', rule_id: uaRule, matched_location: 'headers.user-agent' };
+      }
+      const fingerprintRule = rules.matchFingerprint(facts.fingerprint, now);
+      if (fingerprintRule)
+        return {
+          reason: 'ABUSE_PATTERN_DETECTED',
+          rule_id: fingerprintRule,
+          matched_location: 'fingerprint',
+        };
+    }
+    // A revoked key never works, allowlisted or not.
+    const secret = bearerSecret(request);
+    if (secret) {
+      const keyRule = rules.matchApiKeyHash(sha256(secret), now);
+      if (keyRule)
+        return { reason: 'API_KEY_REVOKED', rule_id: keyRule, matched_location: 'headers.authorization' };
+    }
+    return null;
+  }
+
+  async function onRequest(request: FastifyRequest, reply: FastifyReply) {
+    const path = pathOf(request.url);
+    if (UNGUARDED.has(path)) return;
+    const now = deps.clock.now().getTime();
+    const ip = deps.clientIp(request);
+    if (ip === null) {
+      // Nothing to judge the client by: refused as a protocol violation rather than let through.
+      request.securityBlocked = true;
+      deps.recordBlocked(
+        {
+          reason: 'MALFORMED_REQUEST',
+          rule_id: 'PROTOCOL_BAD_CLIENT_ADDRESS',
+          threat_score: 40,
+          matched_location: 'headers.x-forwarded-for',
+        },
+        request,
+      );
+      return sendError(reply, new AppError('ERR_MALFORMED_REQUEST'));
+    }
+    const rules = deps.rules.ruleSet();
+    const facts: ClientFacts = {
+      ip,
+      country: deps.countries.country(ip),
+      fingerprint: deps.fingerprint(request, ip),
+      allowlisted: rules.isAllowlisted(ip),
+    };
+    request.clientFacts = facts;
+
+    const ruleHit = matchStaticRules(request, facts, now);
+    if (ruleHit) return block(request, reply, ruleHit, facts);
+    if (facts.allowlisted) return;
+
+    const limits = deps.rules.rateLimits();
+    const checks: LimitCheck[] = [
+      { key: `ip:${ip}`, limit: limits.per_ip, rule_id: 'RATE_LIMIT_PER_IP', location: 'ip' },
+    ];
+    const secret = bearerSecret(request);
+    if (secret)
+      checks.push({
+        key: `key:${sha256(secret)}`,
+        limit: limits.per_api_key,
+        rule_id: 'RATE_LIMIT_PER_API_KEY',
+        location: 'headers.authorization',
+      });
+    const limited = await checkLimits(request, reply, checks, now);
+    if (limited) return block(request, reply, limited, facts);
+
+    const attack = deps.detector.inspectRequestLine({
+      path,
+      query: queryOf(request.url),
+      headers: request.headers,
+    });
+    if (attack) return block(request, reply, attack, facts);
+  }
+
+  /** After the body is parsed, before authentication and validation. */
+  async function onBody(request: FastifyRequest, reply: FastifyReply) {
+    const facts = request.clientFacts;
+    if (!facts || facts.allowlisted || request.body === undefined || request.body === null) return;
+    const attack = deps.detector.inspectBody(request.body);
+    if (attack) return block(request, reply, attack, facts);
+    const licenseKey = (request.body as { license_key?: unknown }).license_key;
+    if (typeof licenseKey === 'string' && licenseKey.length > 0) {
+      const check: LimitCheck = {
+        key: `license:${deps.hashLicenseKey(licenseKey).toString('hex')}`,
+        limit: deps.rules.rateLimits().per_license_key,
+        rule_id: 'RATE_LIMIT_PER_LICENSE_KEY',
+        location: 'body.license_key',
+      };
+      const limited = await checkLimits(request, reply, [check], deps.clock.now().getTime());
+      if (limited) return block(request, reply, limited, facts);
+    }
+  }
+
+  /** Failures that count towards automatic bans: wrong API keys and guessed licence keys. */
+  function onResponse(request: FastifyRequest, reply: FastifyReply, done: () => void) {
+    const facts = request.clientFacts;
+    if (facts && !facts.allowlisted && !request.securityBlocked && reply.statusCode >= 400) {
+      const code = (request.logError as { code?: string } | null)?.code;
+      if (code === 'ERR_INVALID_API_KEY') {
+        const secret = bearerSecret(request);
+        deps.reportOffence({
+          kind: 'invalid_api_key',
+          ip: facts.ip,
+          fingerprint: facts.fingerprint,
+          api_key_hash: secret ? sha256(secret) : null,
+        });
+      } else if (code === 'ERR_LICENSE_NOT_FOUND') {
+        const licenseKey = (request.body as { license_key?: unknown } | undefined)?.license_key;
+        if (typeof licenseKey === 'string') {
+          const principal = request.principal;
+          deps.reportOffence({
+            kind: 'unknown_license_key',
+            ip: facts.ip,
+            fingerprint: facts.fingerprint,
+            api_key_id: principal?.kind === 'api_key' ? principal.apiKeyId : null,
+            license_key_hash: deps.hashLicenseKey(licenseKey).toString('hex'),
+          });
+        }
+      }
+    }
+    done();
+  }
+
+  return { onRequest, onBody, onResponse };
+}
+
+export type SecurityLayer = ReturnType<typeof createSecurityLayer>;
+
+/** Must be registered before authentication, so its body check runs first among preValidation hooks. */
+export function registerSecurityLayer(app: FastifyInstance, layer: SecurityLayer): void {
+  app.decorateRequest('securityBlocked', false);
+  app.decorateRequest('clientFacts', null);
+  app.decorateRequest('rateLimitShown', null);
+  app.addHook('onRequest', layer.onRequest);
+  app.addHook('preValidation', layer.onBody);
+  app.addHook('onResponse', layer.onResponse);
+}

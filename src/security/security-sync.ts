@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RedisHandle } from '../shared/redis.js';
+import type { SecurityRulesService } from './security-rules.service.js';
+
+const CHANNEL = 'keymanager:security-changed';
+
+interface Notice {
+  origin: string;
+  kind: string;
+}
+
+/**
+ * Tells the other server processes sharing Redis that rules, the allowlist, rate limits or API-key
+ * revocations changed, so each rebuilds its rule set at once (a revoked key stops working everywhere).
+ * On every (re)connection the rule set is rebuilt too: notices sent while this process was cut off
+ * from Redis are lost, the store is not.
+ */
+export function createSecuritySync(deps: {
+  redis: RedisHandle | null;
+  rules: SecurityRulesService;
+  logger: FastifyBaseLogger;
+}) {
+  const { redis, rules, logger } = deps;
+  if (!redis) return { announce: async (_notice: { kind: string }) => {}, close: async () => {} };
+
+  const origin = randomUUID();
+  const reload = () =>
+    rules.reload().catch((error: unknown) => logger.error({ err: error }, 'security rules not reloaded'));
+  const subscriber = redis.client.duplicate();
+  // Without a listener ioredis reports every failed reconnection as unhandled; the main client logs.
+  subscriber.on('error', () => {});
+  subscriber.on('ready', () => {
+    subscriber.subscribe(CHANNEL).catch(() => {});
+    void reload();
+  });
+  subscriber.on('message', (_channel: string, message: string) => {
+    try {
+      const notice = JSON.parse(message) as Notice;
+      if (notice.origin !== origin) void reload();
+    } catch {
+      // not one of ours
+    }
+  });
+
+  async function announce(notice: { kind: string }): Promise<void> {
+    if (!redis!.isHealthy()) return;
+    await redis!.client
+      .publish(CHANNEL, JSON.stringify({ origin, kind: notice.kind }))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not tell other processes of a change'));
+  }
+  const unsubscribe = rules.onChange((change) => void announce(change));
+
+  return {
+    announce,
+    async close(): Promise<void> {
+      unsubscribe();
+      subscriber.disconnect();
+    },
+  };
+}
