@@ -1,7 +1,8 @@
 // A KeyManager server for logging.bench.mjs: the real app from dist/, seeded in process, with every
-// log on or (BENCH_LOGS=off) every log off. Prints one `BENCH {json}` line with what the load needs.
+// log on or (BENCH_LOGS=off) every log off, the security layer on or (BENCH_SECURITY=off) off. Prints one `BENCH {json}` line with what the load needs.
 import { buildApp } from '../dist/app.js';
 import { loadConfig } from '../dist/config/config.js';
+import { unaudited } from '../dist/logging/activity.service.js';
 import { DEFAULT_LOGGING_SETTINGS } from '../dist/logging/logging-settings.js';
 import { createServices } from '../dist/services.js';
 
@@ -16,7 +17,14 @@ if (process.env.BENCH_LOGS === 'off') {
     log_blocklisted_api_calls: false,
   });
 }
-const app = await buildApp(services);
+// The load comes from one address: limits high enough never to refuse it, so every check still runs.
+const UNLIMITED = { limit: 1_000_000, window_seconds: 1 };
+await services.securityRules.updateRateLimits(
+  { per_ip: UNLIMITED, per_api_key: UNLIMITED, per_license_key: UNLIMITED },
+  unaudited(services.core.db),
+  null,
+);
+const app = await buildApp(services, { securityLayer: process.env.BENCH_SECURITY !== 'off' });
 const { secret: admin } = await services.apiKeys.create({ name: 'bench', scope: 'admin', role: 'owner' });
 const call = async (url, payload, key = admin) => {
   const response = await app.inject({
