@@ -5,6 +5,7 @@ import { AppError } from '../http/errors.js';
 import type { BlockReason } from '../logging/log-entry.js';
 import type { BlockInput } from '../logging/request-logging.js';
 import type { Clock } from '../shared/clock.js';
+import { isInspectedHeader } from './attack-inputs.js';
 import type {
   AttackDetector,
   CountryLookup,
@@ -77,6 +78,21 @@ function bearerSecret(request: FastifyRequest): string | null {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+const CLEAN_LINES_MAX = 10_000;
+const LINE_KEY_MAX = 2048;
+
+/** The URL and every header the detector inspects: what its verdict on the request line depends on. */
+function requestLineKey(request: FastifyRequest): string | null {
+  let key = request.url;
+  for (const name in request.headers) {
+    if (!isInspectedHeader(name)) continue;
+    const value = request.headers[name];
+    key += `\n${name}\0${Array.isArray(value) ? value.join('\0') : (value ?? '')}`;
+    if (key.length > LINE_KEY_MAX) return null;
+  }
+  return key;
+}
+
 interface LimitCheck {
   key: string;
   limit: RateLimit;
@@ -97,6 +113,10 @@ function setRateLimitHeaders(reply: FastifyReply, decision: RateLimitDecision): 
  * blocked-request log gets the reason.
  */
 export function createSecurityLayer(deps: SecurityLayerDeps) {
+  // The same request lines come again and again (an SDK calling validate with its user agent): one
+  // judged clean is not judged again. Only the detector's own verdict is cached, never a block.
+  const cleanRequestLines = new Set<string>();
+
   function block(request: FastifyRequest, reply: FastifyReply, hit: RuleHit, facts: ClientFacts) {
     request.securityBlocked = true;
     deps.recordBlocked(
@@ -219,12 +239,18 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     const limited = await checkLimits(request, reply, checks, now);
     if (limited) return block(request, reply, limited, facts);
 
+    const lineKey = requestLineKey(request);
+    if (lineKey !== null && cleanRequestLines.has(lineKey)) return;
     const attack = deps.detector.inspectRequestLine({
       path,
       query: queryOf(request.url),
       headers: request.headers,
     });
     if (attack) return block(request, reply, attack, facts);
+    if (lineKey !== null) {
+      if (cleanRequestLines.size >= CLEAN_LINES_MAX) cleanRequestLines.clear();
+      cleanRequestLines.add(lineKey);
+    }
   }
 
   /** After the body is parsed, before authentication and validation. */
