@@ -13,9 +13,27 @@ async function migrationTableSchema(db: Db): Promise<string | undefined> {
   return rows[0]?.schema;
 }
 
+/**
+ * True when every migration is already recorded. Then the migrator is skipped: it introspects every
+ * schema of the database, which fails when another schema is dropped meanwhile (tests running side by
+ * side do that), and costs each command's start-up a catalogue scan for nothing.
+ */
+async function upToDate(db: Db, schema: string | undefined): Promise<boolean> {
+  const wanted = Object.keys(await migrationProvider.getMigrations());
+  try {
+    const table = sql.table(schema ? `${schema}.kysely_migration` : 'kysely_migration');
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const applied = new Set(rows.map((row) => row.name));
+    return wanted.every((name) => applied.has(name));
+  } catch {
+    return false; // no migration table yet: a new database
+  }
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const schema = await migrationTableSchema(db);
+  if (await upToDate(db, schema)) return [];
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
