@@ -30,6 +30,18 @@ async function upToDate(db: Db, schema: string | undefined): Promise<boolean> {
   }
 }
 
+/**
+ * The migrator's catalogue scan raced a schema being dropped by another session ("schema … does not
+ * exist", "relation other_schema.table does not exist"): nothing of ours failed, so it is tried again.
+ * PostgreSQL runs the migrations in one transaction, so a retry never repeats half of one.
+ */
+function droppedElsewhere(error: unknown, schema: string | undefined): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (!schema || (code !== '3F000' && code !== '42P01')) return false;
+  const message = error instanceof Error ? error.message : '';
+  return !message.includes(`"${schema}"`) && !message.includes(`"${schema}.`);
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const schema = await migrationTableSchema(db);
@@ -39,7 +51,11 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     provider: migrationProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  for (let retry = 0; retry < 5 && outcome.error && droppedElsewhere(outcome.error, schema); retry++) {
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results } = outcome;
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     const reason = error instanceof Error ? error.message : String(error);
