@@ -20,6 +20,14 @@ import {
 export const LOG_NAMES = ['activity', 'api-calls', 'failed-api-calls', 'blocked'] as const;
 export type LogName = (typeof LOG_NAMES)[number];
 
+/** Each log's query string schema: the route's and the command line's filters (options) come from it. */
+export const LOG_QUERIES: Record<LogName, TObject> = {
+  activity: ActivityLogQuery,
+  'api-calls': LogQuery,
+  'failed-api-calls': LogQuery,
+  blocked: LogQuery,
+};
+
 /** A log's query as the route and the CLI pass it: the schema's fields, already validated. */
 export type ReadQuery = LogQuery & Record<string, unknown>;
 export type LogEntry = Record<string, unknown>;
@@ -44,14 +52,13 @@ function checkRange(query: ReadQuery): void {
 
 function reader(
   name: LogName,
-  query: TObject,
   page: TObject,
   entry: TObject,
   list: (query: never) => Promise<Page<LogEntry>>,
 ): LogReader {
   return {
     name,
-    query,
+    query: LOG_QUERIES[name],
     page,
     columns: Object.keys(entry.properties),
     list: async (q) => {
@@ -66,16 +73,15 @@ export function logReaders(
   logs: LogQueryService,
 ): Record<LogName, LogReader> {
   return {
-    activity: reader('activity', ActivityLogQuery, ActivityPage, ActivityEntry, activity.list),
-    'api-calls': reader('api-calls', LogQuery, ApiCallPage, ApiCallEntry, logs.apiCalls),
+    activity: reader('activity', ActivityPage, ActivityEntry, activity.list),
+    'api-calls': reader('api-calls', ApiCallPage, ApiCallEntry, logs.apiCalls),
     'failed-api-calls': reader(
       'failed-api-calls',
-      LogQuery,
       FailedApiCallPage,
       FailedApiCallEntry,
       logs.failedApiCalls,
     ),
-    blocked: reader('blocked', LogQuery, BlockedPage, BlockedEntry, logs.blocked),
+    blocked: reader('blocked', BlockedPage, BlockedEntry, logs.blocked),
   };
 }
 
