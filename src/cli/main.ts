@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { registerAdminCommand } from './admin.command.js';
 import { registerApiKeysCommand } from './api-keys.command.js';
+import { registerLogsCommand } from './logs.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerServeCommand } from './serve.command.js';
 
@@ -16,6 +17,7 @@ registerServeCommand(program, config);
 registerMigrateCommand(program, config);
 registerAdminCommand(program, config);
 registerApiKeysCommand(program, config);
+registerLogsCommand(program, config);
 
 try {
   await program.parseAsync(process.argv);

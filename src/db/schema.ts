@@ -142,6 +142,8 @@ export interface ActivityLogTable {
   ip: string | null;
   session_id: string | null;
   user_agent: string | null;
+  /** `ip` as 16 bytes (IPv4-mapped for IPv4), for address and CIDR filters; see migration 0006. */
+  ip_bytes: Buffer | null;
 }
 
 /** Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migration 0003. */

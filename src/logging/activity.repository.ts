@@ -1,6 +1,7 @@
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Executor } from '../db/database.js';
-import type { ActivityLogTable, ActivityResult } from '../db/schema.js';
+import type { ActivityChannel, ActivityLogTable, ActivityResult } from '../db/schema.js';
+import { ipBytes, type IpRange } from './ip-filter.js';
 
 const COLUMNS = [
   'id',
@@ -21,12 +22,74 @@ const COLUMNS = [
   'user_agent',
 ] as const;
 
-export type ActivityRow = Selectable<ActivityLogTable>;
+export type ActivityRow = Omit<Selectable<ActivityLogTable>, 'ip_bytes'>;
+
+/** A search, already resolved to columns; every value is bound as a parameter. */
+export interface ActivitySearch {
+  limit: number;
+  /** Exclusive upper bound on the id (the cursor), then the inclusive id range of the time filters. */
+  before?: string;
+  fromId?: string;
+  toId?: string;
+  admin_user?: string;
+  actor_id?: string;
+  action_type?: string;
+  resource_type?: string;
+  resource_id?: string;
+  result?: ActivityResult;
+  channel?: ActivityChannel;
+  ip?: IpRange;
+  /** Lower-case text, matched as a substring of admin_user, resource and details. */
+  text?: string;
+}
+
+/** `%`, `_` and the escape character itself match literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 export function createActivityRepository(db: Executor) {
+  /** The search as a query, unexecuted: the plan test explains it on both stores. */
+  function searchQuery(search: ActivitySearch, tx: Executor = db) {
+    let query = tx.selectFrom('activity_log').select(COLUMNS);
+    if (search.before) query = query.where('id', '<', search.before);
+    if (search.fromId) query = query.where('id', '>=', search.fromId);
+    if (search.toId) query = query.where('id', '<=', search.toId);
+    if (search.admin_user !== undefined) query = query.where('admin_user', '=', search.admin_user);
+    if (search.actor_id !== undefined) query = query.where('actor_id', '=', search.actor_id);
+    if (search.action_type !== undefined) query = query.where('action_type', '=', search.action_type);
+    if (search.resource_type !== undefined) query = query.where('resource_type', '=', search.resource_type);
+    if (search.resource_id !== undefined) query = query.where('resource_id', '=', search.resource_id);
+    if (search.result !== undefined) query = query.where('result', '=', search.result);
+    if (search.channel !== undefined) query = query.where('channel', '=', search.channel);
+    if (search.ip) {
+      const { low, high } = search.ip;
+      query = low.equals(high)
+        ? query.where('ip_bytes', '=', low)
+        : query.where('ip_bytes', '>=', low).where('ip_bytes', '<=', high);
+    }
+    if (search.text !== undefined) {
+      const pattern = likePattern(search.text);
+      // No index serves a substring search: the other filters (and the time range) bound the scan.
+      const like = (column: ReturnType<typeof sql>) =>
+        sql<boolean>`lower(${column}) like ${pattern} escape '\\'`;
+      query = query.where((eb) =>
+        eb.or([
+          like(sql.ref('admin_user')),
+          like(sql`coalesce(${sql.ref('resource')}, '')`),
+          like(sql`cast(${sql.ref('details')} as text)`),
+        ]),
+      );
+    }
+    return query.orderBy('id', 'desc').limit(search.limit + 1);
+  }
+
   return {
-    async insert(row: Insertable<ActivityLogTable>, tx: Executor = db): Promise<void> {
-      await tx.insertInto('activity_log').values(row).execute();
+    async insert(row: Omit<Insertable<ActivityLogTable>, 'ip_bytes'>, tx: Executor = db): Promise<void> {
+      await tx
+        .insertInto('activity_log')
+        .values({ ...row, ip_bytes: ipBytes(row.ip) })
+        .execute();
     },
 
     async finalise(
@@ -49,6 +112,13 @@ export function createActivityRepository(db: Executor) {
       let query = tx.selectFrom('activity_log').select(COLUMNS).orderBy('id', 'asc');
       if (filters.action_type) query = query.where('action_type', '=', filters.action_type);
       return query.execute();
+    },
+
+    searchQuery,
+
+    /** Newest first, limit + 1 rows (the extra one tells the caller another page exists). */
+    async search(search: ActivitySearch, tx: Executor = db): Promise<ActivityRow[]> {
+      return searchQuery(search, tx).execute();
     },
   };
 }

@@ -6,7 +6,9 @@ import type { ActivityActorType, ActivityChannel, Database } from '../db/schema.
 import { toAppError } from '../http/error-handler.js';
 import type { CoreDeps } from '../shared/deps.js';
 import type { ActivityAction, ActivityResourceType } from './activity-actions.js';
+import { createActivityQueryService } from './activity-query.service.js';
 import { createActivityRepository } from './activity.repository.js';
+import { createLogIdGenerator, timestampOfId } from './log-entry.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 
 /** Who acts, from where: the same for every entry of one request or command. */
@@ -88,16 +90,20 @@ export function systemContext(name: string): ActivityContext {
 }
 
 export function createActivityService(
-  { db, clock, ids, logger }: Pick<CoreDeps, 'db' | 'clock' | 'ids' | 'logger'>,
+  { db, clock, logger }: Pick<CoreDeps, 'db' | 'clock' | 'logger'>,
   settings: LoggingSettingsHolder,
 ) {
   const repository = createActivityRepository(db);
   const enabled = () => settings.current().log_dashboard_activities;
+  // Like the request logs: the id's time part is the entry's timestamp, so id order is time order and
+  // the `from`/`to` filters are a range over the primary key.
+  const nextId = createLogIdGenerator(clock);
 
   function baseRow(ctx: ActivityContext, spec: ActivitySpec, action: ActivityAction) {
+    const id = nextId();
     return {
-      id: ids.next('log'),
-      timestamp: clock.now().toISOString(),
+      id,
+      timestamp: timestampOfId(id),
       ...ctx.actor,
       action_type: action,
       resource_type: spec.resource_type,
@@ -134,6 +140,8 @@ export function createActivityService(
 
   return {
     repository,
+    /** The search behind `GET /api/v1/logs/activity` and `keymanager logs --log activity`. */
+    query: createActivityQueryService(repository),
     recordFailure,
 
     /**

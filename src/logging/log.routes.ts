@@ -1,84 +1,75 @@
-import type { Static, TArray, TObject, TSchema } from '@sinclair/typebox';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Page } from '../http/pagination.js';
+import type { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { activityContext } from './activity.hooks.js';
 import type { ActivityService } from './activity.service.js';
+import { CONTENT_TYPES, exportStream } from './log-export.js';
 import type { LogQueryService } from './log-query.service.js';
-import { ApiCallPage, BlockedPage, FailedApiCallPage, LogQuery } from './log.schemas.js';
+import { logReaders, readActivity, type LogReader, type ReadQuery } from './log-readers.js';
 
 const tags = ['logs'];
 const config = {
   access: { auth: 'admin', permission: 'logs:read' },
   activity: { action: 'LOGS_SEARCHED', resource_type: 'logs' },
 } as const;
-const EXPORT_PAGE = 200;
 
-/** The export is text, one JSON object a line; it bypasses the page schema's serializer. */
-function sendNdjson(reply: FastifyReply, body: string): FastifyReply {
-  return reply.type('application/x-ndjson; charset=utf-8').send(body);
-}
+// Documented as text; the handler streams it rather than building one string.
+const FileText = Type.Unsafe<Readable>({ type: 'string' });
 
-/** `?format=ndjson`: every matching entry, newest first, one JSON object a line (JSON escapes CR/LF). */
-async function exportNdjson<T>(
-  query: LogQuery,
-  list: (query: LogQuery) => Promise<Page<T>>,
-): Promise<string> {
-  const lines: string[] = [];
-  let cursor: string | undefined = query.cursor;
-  do {
-    const page: Page<T> = await list({ ...query, limit: EXPORT_PAGE, cursor });
-    for (const entry of page.data) lines.push(JSON.stringify(entry));
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return lines.length ? lines.join('\n') + '\n' : '';
-}
+const DESCRIPTION =
+  'Newest first, cursor-paginated. `format=csv` or `format=ndjson` streams every matching entry as a ' +
+  'file instead of a page. CSV: RFC 4180, a header row with the entry fields in this order, nested ' +
+  "values as JSON text, and a `'` put before any cell starting with =, +, -, @, tab or CR so that a " +
+  'spreadsheet cannot run it as a formula. Needs `logs:read`; every search and export is recorded in ' +
+  'the activity log.';
 
 export function logRoutes(logs: LogQueryService, activity: ActivityService) {
-  /**
-   * Reading the logs is itself admin activity: who searched or exported which log, with which
-   * filters. The search runs first (it reads outside any transaction); a refused or failed search is
-   * recorded by the activity error hook.
-   */
-  async function searched<T>(request: FastifyRequest, log: string, query: LogQuery, result: T): Promise<T> {
-    const exported = query.format === 'ndjson';
-    const { cursor: _cursor, ...filters } = query;
-    await activity.record(
-      activityContext(request),
-      {
-        action_type: exported ? 'LOGS_EXPORTED' : 'LOGS_SEARCHED',
-        resource_type: 'logs',
-        resource: `${log} log`,
-        details: { log, filters },
-      },
-      async () => {},
-    );
-    return result;
+  const readers = logReaders(activity.query, logs);
+
+  /** Recorded once the first page is read: a refused or failed read goes through the error hook. */
+  async function recordRead(request: FastifyRequest, reader: LogReader, query: ReadQuery): Promise<void> {
+    await activity.record(activityContext(request), readActivity(reader.name, query), async () => {});
   }
 
-  return async function (fastify: FastifyInstance): Promise<void> {
-    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-
-    function logRoute<Entry extends TSchema>(
-      log: string,
-      page: TObject<{ data: TArray<Entry>; next_cursor: TSchema }>,
-      list: (query: LogQuery) => Promise<Page<Static<Entry>>>,
-    ): void {
+  return async function (app: FastifyInstance): Promise<void> {
+    for (const reader of Object.values(readers)) {
       app.get(
-        `/logs/${log}`,
-        { config, schema: { tags, querystring: LogQuery, response: { 200: page } } },
+        `/logs/${reader.name}`,
+        {
+          config,
+          schema: {
+            tags,
+            description: DESCRIPTION,
+            querystring: reader.query,
+            produces: ['application/json', 'text/csv', 'application/x-ndjson'],
+            response: {
+              200: {
+                description: 'A page of entries, or with `format` the whole export',
+                content: {
+                  'application/json': { schema: reader.page },
+                  'text/csv': { schema: FileText },
+                  'application/x-ndjson': { schema: FileText },
+                },
+              },
+            },
+          },
+        },
         async (request, reply) => {
-          if (request.query.format !== 'ndjson') {
-            return searched(request, log, request.query, await list(request.query));
+          const query = request.query as ReadQuery;
+          const format = query.format;
+          if (format !== 'csv' && format !== 'ndjson') {
+            const page = await reader.list(query);
+            await recordRead(request, reader, query);
+            return reply.type('application/json; charset=utf-8').send(page);
           }
-          const body = await searched(request, log, request.query, await exportNdjson(request.query, list));
-          return sendNdjson(reply, body);
+          const stream = await exportStream(format, reader.columns, reader.list, query);
+          await recordRead(request, reader, query);
+          return reply
+            .type(CONTENT_TYPES[format])
+            .header('content-disposition', `attachment; filename="keymanager-${reader.name}-log.${format}"`)
+            .send(stream);
         },
       );
     }
-
-    logRoute('api-calls', ApiCallPage, logs.apiCalls);
-    logRoute('failed-api-calls', FailedApiCallPage, logs.failedApiCalls);
-    logRoute('blocked', BlockedPage, logs.blocked);
   };
 }

@@ -3,6 +3,7 @@ import * as core from './0001-core.js';
 import * as loggingSettingsAndActivity from './0002-logging-settings-and-activity.js';
 import * as requestLogs from './0003-request-logs.js';
 import * as securityRules from './0004-security-rules.js';
+import * as activityLogSearch from './0005-activity-log-search.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-logging-settings-and-activity': loggingSettingsAndActivity,
   '0003-request-logs': requestLogs,
   '0004-security-rules': securityRules,
+  '0005-activity-log-search': activityLogSearch,
 };
 
 export const migrationProvider: MigrationProvider = {
