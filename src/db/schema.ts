@@ -197,6 +197,72 @@ export interface BlockedLogTable {
   matched_location: string | null;
 }
 
+/** How far a log has been folded into its rollups (see src/logging/analytics/rollup.job.ts). */
+export interface LogRollupStateTable {
+  /** `api_calls` or `blocked`. */
+  log: string;
+  /** The id (16 bytes) of the last entry folded. */
+  last_id: Buffer;
+  /** The start (minutes since the epoch) of the last hour whose top values are summarised. */
+  summarised_hour: number;
+}
+
+/** Rollup buckets: `span` minutes long (1, 60, 1440), starting at `bucket` minutes since the epoch (UTC). */
+export interface ApiCallRollupTable {
+  span: number;
+  bucket: number;
+  /** '' when the entry has no route pattern. */
+  endpoint: string;
+  method: number;
+  status: number;
+  /** '' when the entry has none. */
+  error_code: string;
+  channel: number;
+  count: number;
+}
+
+export interface ApiCallLatencyRollupTable {
+  span: number;
+  bucket: number;
+  endpoint: string;
+  /** LATENCY_BUCKETS index in src/logging/analytics/latency.ts. */
+  latency_bucket: number;
+  count: number;
+  /** Of `count`, the calls answered with status >= 400. */
+  failures: number;
+}
+
+export interface BlockedRollupTable {
+  span: number;
+  bucket: number;
+  block_reason: string;
+  method: number;
+  count: number;
+}
+
+/** The most frequent values of one field in one closed hour (bucket), with their exact counts. */
+export interface LogTopValuesTable {
+  log: string;
+  /** `ip`, `license_key` (its hash, hex) or `user_agent`. */
+  field: string;
+  bucket: number;
+  value: string;
+  /** What the API shows for the value when it is not the value itself: the masked licence key. */
+  label: string | null;
+  count: number;
+}
+
+export interface LogHourSummaryTable {
+  log: string;
+  field: string;
+  bucket: number;
+  distinct_values: number;
+  /** The largest count among the values not kept in log_top_values (0 when all were kept). */
+  dropped_max: number;
+  /** HyperLogLog registers (addresses only). */
+  sketch: Buffer | null;
+}
+
 export type SecurityRuleSource = 'manual' | 'automatic';
 
 /** A rule of `/api/v1/security/rules`; `deleted_at` set means lifted (rows are kept for the history). */
@@ -240,4 +306,10 @@ export interface Database {
   blocked_log: BlockedLogTable;
   security_rules: SecurityRuleTable;
   security_allowlist: SecurityAllowlistTable;
+  log_rollup_state: LogRollupStateTable;
+  api_call_rollup: ApiCallRollupTable;
+  api_call_latency_rollup: ApiCallLatencyRollupTable;
+  blocked_rollup: BlockedRollupTable;
+  log_top_values: LogTopValuesTable;
+  log_hour_summary: LogHourSummaryTable;
 }

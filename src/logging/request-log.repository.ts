@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
@@ -70,6 +71,46 @@ const insertApiCalls = createBulkInsert(
 );
 const insertBlocked = createBulkInsert('blocked_log', BLOCKED_COLUMNS, ROWS_PER_STATEMENT);
 
+/** What the analytics rollups count of an API call. */
+export interface ApiCallRollupRow {
+  id: Buffer;
+  endpoint: string | null;
+  method: number;
+  status: number;
+  response_time_us: number;
+  error_code: string | null;
+  channel: number;
+}
+export interface BlockedRollupRow {
+  id: Buffer;
+  block_reason: string;
+  method: number;
+}
+
+/** A key range over the 16-byte ids: after (exclusive) or from (inclusive), up to before (exclusive). */
+export interface IdRange {
+  after?: Buffer;
+  from?: Buffer;
+  before: Buffer;
+}
+
+export type AnalyticsLog = 'api_calls' | 'failed_api_calls' | 'blocked';
+/** High-cardinality fields counted per value; the licence key by its keyed hash, shown masked. */
+export type ValueField = 'ip' | 'license_key' | 'user_agent';
+export interface ValueCount {
+  value: string;
+  label: string | null;
+  count: number;
+}
+
+/** The range as one parameterised condition on `id`: the primary key serves it on both stores. */
+function idRange(range: IdRange) {
+  const parts = [sql`id < ${range.before}`];
+  if (range.after) parts.push(sql`id > ${range.after}`);
+  if (range.from) parts.push(sql`id >= ${range.from}`);
+  return sql<boolean>`${sql.join(parts, sql` and `)}`;
+}
+
 export function createRequestLogRepository(db: Db) {
   return {
     /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
@@ -98,6 +139,54 @@ export function createRequestLogRepository(db: Db) {
         .limit(query.limit + 1)
         .execute();
       return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
+    },
+
+    /** Entries in id order for the analytics rollups: a primary-key range read, `limit` at most. */
+    async apiCallsForRollup(range: IdRange, limit: number, tx: Executor = db): Promise<ApiCallRollupRow[]> {
+      const q = tx
+        .selectFrom('api_call_log')
+        .select(['id', 'endpoint', 'method', 'status', 'response_time_us', 'error_code', 'channel']);
+      return q.where(idRange(range)).orderBy('id').limit(limit).execute();
+    },
+
+    async blockedForRollup(range: IdRange, limit: number, tx: Executor = db): Promise<BlockedRollupRow[]> {
+      const q = tx.selectFrom('blocked_log').select(['id', 'block_reason', 'method']);
+      return q.where(idRange(range)).orderBy('id').limit(limit).execute();
+    },
+
+    /** Every value of a field in an id range with its count, most frequent first (nulls left out). */
+    async countValues(
+      log: AnalyticsLog,
+      field: ValueField,
+      range: IdRange,
+      tx: Executor = db,
+    ): Promise<ValueCount[]> {
+      if (log === 'blocked') {
+        if (field === 'license_key') return [];
+        const q = tx
+          .selectFrom('blocked_log')
+          .select((eb) => [eb.ref(field).as('value'), eb.fn.countAll<number>().as('count')])
+          .where(field, 'is not', null);
+        const rows = await q.where(idRange(range)).groupBy(field).orderBy('count', 'desc').execute();
+        return rows.map((r) => ({ value: r.value as string, label: null, count: Number(r.count) }));
+      }
+      const column = field === 'license_key' ? 'license_key_hash' : field;
+      let q = tx
+        .selectFrom('api_call_log')
+        .select((eb) => [
+          eb.ref(column).as('value'),
+          // Every entry of one key hash carries the same masked key.
+          eb.fn.max('license_key').as('label'),
+          eb.fn.countAll<number>().as('count'),
+        ])
+        .where(column, 'is not', null);
+      if (log === 'failed_api_calls') q = q.where('status', '>=', 400);
+      const rows = await q.where(idRange(range)).groupBy(column).orderBy('count', 'desc').execute();
+      return rows.map((r) => ({
+        value: Buffer.isBuffer(r.value) ? r.value.toString('hex') : String(r.value),
+        label: field === 'license_key' ? r.label : null,
+        count: Number(r.count),
+      }));
     },
 
     async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedRow[]> {

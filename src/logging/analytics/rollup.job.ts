@@ -1,0 +1,175 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db, Executor } from '../../db/database.js';
+import type { Clock } from '../../shared/clock.js';
+import type { AnalyticsLog, RequestLogRepository, ValueField } from '../request-log.repository.js';
+import { addToSketch, emptySketch } from './ip-sketch.js';
+import { foldApiCalls, foldBlocked } from './rollup-fold.js';
+import type { RolledLog, RollupRepository, RollupState } from './rollup.repository.js';
+import { HOUR, idBytesAt, minuteOf, msOfIdBytes, msOfMinute } from './time-buckets.js';
+
+export interface RollupJobOptions {
+  db: Db;
+  entries: RequestLogRepository;
+  rollups: RollupRepository;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  /**
+   * Entries younger than this are left to the next run: the log writer stores an entry a few
+   * milliseconds after its timestamp, and an id the fold has passed is never read again.
+   */
+  settleMs?: number;
+  intervalMs?: number;
+  batchSize?: number;
+  /** Values kept per field and closed hour (the rest leave their largest count as the error bound). */
+  topValuesPerHour?: number;
+}
+
+/** What each log's closed hours summarise: its high-cardinality fields. */
+const SUMMARISED: Record<RolledLog, [AnalyticsLog, ValueField][]> = {
+  api_calls: [
+    ['api_calls', 'ip'],
+    ['api_calls', 'license_key'],
+    ['api_calls', 'user_agent'],
+    ['failed_api_calls', 'ip'],
+    ['failed_api_calls', 'license_key'],
+    ['failed_api_calls', 'user_agent'],
+  ],
+  blocked: [
+    ['blocked', 'ip'],
+    ['blocked', 'user_agent'],
+  ],
+};
+
+/**
+ * Folds new log entries into the rollups: entries with an id past the stored watermark, in id order
+ * (a primary-key range), batch by batch, each batch's sums and the new watermark in one transaction,
+ * so a run cut short by a crash or a restart is neither lost nor counted twice. Hours the watermark
+ * has passed get their top values and address sketch. The request path is not involved.
+ */
+export function createRollupJob(options: RollupJobOptions) {
+  const { db, entries, rollups, clock, logger } = options;
+  const settleMs = options.settleMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 5_000;
+  const batchSize = options.batchSize ?? 20_000;
+  const topPerHour = options.topValuesPerHour ?? 100;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopped = false;
+
+  async function summariseHour(log: RolledLog, hour: number, tx: Executor): Promise<void> {
+    const range = { from: idBytesAt(msOfMinute(hour)), before: idBytesAt(msOfMinute(hour + HOUR)) };
+    for (const [summaryLog, field] of SUMMARISED[log]) {
+      const counts = await entries.countValues(summaryLog, field, range, tx);
+      if (counts.length === 0) continue;
+      let sketch: Uint8Array | null = null;
+      if (field === 'ip') {
+        sketch = emptySketch();
+        for (const { value } of counts) addToSketch(sketch, value);
+      }
+      await rollups.saveHourSummary(
+        {
+          log: summaryLog,
+          field,
+          bucket: hour,
+          distinctValues: counts.length,
+          droppedMax: counts[topPerHour]?.count ?? 0,
+          sketch,
+        },
+        counts.slice(0, topPerHour),
+        tx,
+      );
+    }
+  }
+
+  /** One batch of one log; false once the log has caught up. */
+  async function foldBatch(log: RolledLog, before: Buffer, settledMs: number): Promise<boolean> {
+    return db.transaction().execute(async (tx) => {
+      const state = await rollups.lockState(log, tx);
+      const range = { after: state.lastId, before };
+      let lastId = state.lastId;
+      let firstMs: number | null = null;
+      let full: boolean;
+      if (log === 'api_calls') {
+        const rows = await entries.apiCallsForRollup(range, batchSize, tx);
+        full = rows.length === batchSize;
+        if (rows.length > 0) {
+          const { counts, latencies } = foldApiCalls(rows);
+          await rollups.addApiCalls(counts, tx);
+          await rollups.addLatencies(latencies, tx);
+          lastId = rows.at(-1)!.id;
+          firstMs = msOfIdBytes(rows[0]!.id);
+        }
+      } else {
+        const rows = await entries.blockedForRollup(range, batchSize, tx);
+        full = rows.length === batchSize;
+        if (rows.length > 0) {
+          await rollups.addBlocked(foldBlocked(rows), tx);
+          lastId = rows.at(-1)!.id;
+          firstMs = msOfIdBytes(rows[0]!.id);
+        }
+      }
+      // Every entry before this instant is folded: the last one read when the batch was full (others
+      // may share its millisecond), else the settled bound itself.
+      const foldedUntil = full ? msOfIdBytes(lastId) : settledMs;
+      const next: RollupState = { lastId, summarisedHour: state.summarisedHour };
+      let hour = state.summarisedHour >= 0 ? state.summarisedHour + HOUR : null;
+      if (hour === null && firstMs !== null) {
+        hour = minuteOf(firstMs) - (minuteOf(firstMs) % HOUR);
+        // Nothing was logged before this hour: no earlier hour needs a summary.
+        next.summarisedHour = hour - HOUR;
+      }
+      if (hour !== null) {
+        for (; msOfMinute(hour + HOUR) <= foldedUntil; hour += HOUR) {
+          await summariseHour(log, hour, tx);
+          next.summarisedHour = hour;
+        }
+      }
+      await rollups.saveState(log, next, tx);
+      return full;
+    });
+  }
+
+  async function foldAll(): Promise<void> {
+    const settledMs = clock.now().getTime() - settleMs;
+    const before = idBytesAt(settledMs);
+    for (const log of ['api_calls', 'blocked'] as const) {
+      while (!stopped && (await foldBatch(log, before, settledMs))) {
+        // Yield between batches so a long catch-up never holds the event loop for long.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  function runOnce(): Promise<void> {
+    running ??= foldAll().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      runOnce()
+        .catch((error: unknown) => logger.warn({ err: error }, 'log rollup failed; retried next interval'))
+        .finally(schedule);
+    }, intervalMs);
+    timer.unref();
+  }
+
+  return {
+    runOnce,
+    start(): void {
+      stopped = false;
+      if (!timer) schedule();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running?.catch(() => {});
+    },
+  };
+}
+
+export type RollupJob = ReturnType<typeof createRollupJob>;
