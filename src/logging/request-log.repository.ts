@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import { MAX_BUCKET, PER_DOUBLING } from './analytics/latency.js';
 import { idFromBytes, idToBytes } from './log-entry.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
@@ -152,6 +153,36 @@ export function createRequestLogRepository(db: Db) {
     async blockedForRollup(range: IdRange, limit: number, tx: Executor = db): Promise<BlockedRollupRow[]> {
       const q = tx.selectFrom('blocked_log').select(['id', 'block_reason', 'method']);
       return q.where(idRange(range)).orderBy('id').limit(limit).execute();
+    },
+
+    /**
+     * Calls and failures per endpoint and response-time bucket in an id range, summed by the store
+     * (the same buckets as latencyBucket in analytics/latency.ts).
+     */
+    async latencyHistogram(range: IdRange, tx: Executor = db) {
+      const postgres = tx.getExecutor().adapter instanceof PostgresAdapter;
+      const log2 = postgres ? sql`log(2, response_time_us::numeric)` : sql`log2(response_time_us)`;
+      const scaled = sql`floor(${log2} * ${sql.lit(PER_DOUBLING)})`;
+      const bucket = postgres
+        ? sql<number>`case when response_time_us < 1 then 0 else least(${sql.lit(MAX_BUCKET)}, ${scaled}::int) end`
+        : sql<number>`case when response_time_us < 1 then 0 else min(${sql.lit(MAX_BUCKET)}, cast(${scaled} as integer)) end`;
+      const rows = await tx
+        .selectFrom('api_call_log')
+        .select((eb) => [
+          eb.fn.coalesce('endpoint', sql.lit('')).as('endpoint'),
+          bucket.as('latency_bucket'),
+          eb.fn.countAll<number>().as('count'),
+          sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('failures'),
+        ])
+        .where(idRange(range))
+        .groupBy([sql.ref('endpoint'), bucket])
+        .execute();
+      return rows.map((r) => ({
+        endpoint: String(r.endpoint),
+        latency_bucket: Number(r.latency_bucket),
+        count: Number(r.count),
+        failures: Number(r.failures),
+      }));
     },
 
     /** Every value of a field in an id range with its count, most frequent first (nulls left out). */

@@ -3,7 +3,8 @@ import { columnTypes } from './dialect.js';
 
 /**
  * Rollups of the request logs for the analytics API (see ADR 0007). Buckets are UTC minutes since the
- * epoch; `span` is the bucket's length in minutes (1, 60 or 1440), so one table holds every level and
+ * epoch; `span` is the bucket's length in minutes (1, 60 or 1440; response-time histograms 10, 60
+ * or 1440), so one table holds every level and
  * a window is one key range per level. Every key column is NOT NULL (absent values are '' or 0) so
  * upserts meet their conflict target.
  */
@@ -43,7 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       ]),
   ).execute();
 
-  // Response times as counts per fixed log-scale bucket: percentiles come from sums (hours and days).
+  // Response times as counts per fixed log-scale bucket: percentiles come from sums.
   await withoutRowid(
     db.schema
       .createTable('api_call_latency_rollup')

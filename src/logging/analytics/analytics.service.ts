@@ -14,9 +14,18 @@ import type {
   WindowQuery,
 } from './analytics.schemas.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
-import { latencyBucket, percentile } from './latency.js';
+import { percentile } from './latency.js';
 import type { ApiCallFilter, RollupRepository } from './rollup.repository.js';
-import { DAY, HOUR, MINUTE, SPANS, idBytesAt, msOfMinute, planWindow } from './time-buckets.js';
+import {
+  DAY,
+  HOUR,
+  LATENCY_SPANS,
+  MINUTE,
+  SPANS,
+  idBytesAt,
+  msOfMinute,
+  planWindow,
+} from './time-buckets.js';
 import { createWindowCounts, type Window } from './window-counts.js';
 
 export type AnalysedLog = 'api-calls' | 'failed-api-calls' | 'blocked';
@@ -175,25 +184,23 @@ export function createAnalyticsService(deps: {
         if (!s) stats.set(endpoint, (s = { calls: 0, failures: 0, histogram: new Map() }));
         return s;
       };
+      const addCounts = (r: {
+        endpoint: string;
+        latency_bucket: number;
+        count: number;
+        failures: number;
+      }) => {
+        const n = onlyFailed ? r.failures : r.count;
+        if (n === 0) return;
+        const s = statOf(r.endpoint);
+        s.calls += n;
+        s.failures += r.failures;
+        s.histogram.set(r.latency_bucket, (s.histogram.get(r.latency_bucket) ?? 0) + n);
+      };
       await snapshot(async (tx) => {
-        const pieces = await counts.apiCallRowsOutside(tx, w, [DAY, HOUR], (row) => {
-          if (onlyFailed && row.status < 400) return;
-          const s = statOf(row.endpoint ?? '');
-          s.calls++;
-          if (row.status >= 400) s.failures++;
-          const b = latencyBucket(row.response_time_us);
-          s.histogram.set(b, (s.histogram.get(b) ?? 0) + 1);
-        });
-        for (const piece of pieces) {
-          for (const r of await rollups.latencies(piece, tx)) {
-            const n = onlyFailed ? r.failures : r.count;
-            if (n === 0) continue;
-            const s = statOf(r.endpoint);
-            s.calls += n;
-            s.failures += r.failures;
-            s.histogram.set(r.latency_bucket, (s.histogram.get(r.latency_bucket) ?? 0) + n);
-          }
-        }
+        const { pieces, ranges } = await counts.coverage(tx, 'api_calls', w, LATENCY_SPANS);
+        for (const piece of pieces) (await rollups.latencies(piece, tx)).forEach(addCounts);
+        for (const r of ranges) (await entries.latencyHistogram(r, tx)).forEach(addCounts);
       });
       const data = [...stats.entries()]
         .map(([endpoint, s]) => ({

@@ -3,9 +3,9 @@
  * [2^(i/4), 2^((i+1)/4)) microseconds. Sums of buckets over any window give percentiles; reporting a
  * bucket's geometric middle puts the answer within 2^(1/8) - 1 ≈ 9 % of the exact order statistic.
  */
-const PER_DOUBLING = 4;
+export const PER_DOUBLING = 4;
 /** Everything at or past 2^(MAX/4) µs (about 69 s at 104) lands in the last bucket. */
-const MAX_BUCKET = 104;
+export const MAX_BUCKET = 104;
 
 export function latencyBucket(microseconds: number): number {
   if (microseconds < 1) return 0;

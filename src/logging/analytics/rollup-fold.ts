@@ -1,67 +1,104 @@
 import type { ApiCallRollupRow, BlockedRollupRow } from '../request-log.repository.js';
 import { latencyBucket } from './latency.js';
-import { DAY, HOUR, MINUTE, minuteOf, msOfIdBytes } from './time-buckets.js';
+import { DAY, HOUR, LATENCY_SPANS, MINUTE, TEN_MINUTES, minuteOf, msOfIdBytes } from './time-buckets.js';
 
-const COUNT_SPANS = [MINUTE, HOUR, DAY];
-// Per minute the histograms would outnumber the entries; edges under an hour read the entries.
-const LATENCY_SPANS = [HOUR, DAY];
+type Counted = Record<string, string | number> & { span: number; bucket: number; count: number };
 
 const floorTo = (minute: number, span: number) => minute - (minute % span);
 
+/**
+ * Sums the finest rows into each coarser span: every entry is keyed once (per minute, or per ten
+ * minutes for latencies) and the hours and days are built from those sums.
+ */
+function rollUp<R extends Counted>(finest: readonly R[], spans: number[], sums: (keyof R)[]): R[] {
+  const out: R[] = [];
+  for (const span of spans) {
+    const coarser = new Map<string, R>();
+    for (const row of finest) {
+      const bucket = floorTo(row.bucket, span);
+      const key = `${bucket}|${Object.entries(row)
+        .filter(([k]) => k !== 'span' && k !== 'bucket' && !sums.includes(k))
+        .map(([, v]) => v)
+        .join('|')}`;
+      const found = coarser.get(key);
+      if (found) for (const s of sums) (found[s] as number) += row[s] as number;
+      else coarser.set(key, { ...row, span, bucket });
+    }
+    out.push(...coarser.values());
+  }
+  return out;
+}
+
 /** Adds one batch of entries to in-memory rollup rows, one per key, ready to upsert. */
 export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
-  const counts = new Map<string, Record<string, unknown> & { count: number }>();
-  const latencies = new Map<string, Record<string, unknown> & { count: number; failures: number }>();
+  const counts = new Map<string, Counted>();
+  const latencies = new Map<string, Counted & { failures: number }>();
   for (const row of rows) {
     const minute = minuteOf(msOfIdBytes(row.id));
     const endpoint = row.endpoint ?? '';
     const errorCode = row.error_code ?? '';
-    for (const span of COUNT_SPANS) {
-      const bucket = floorTo(minute, span);
-      const key = `${span}|${bucket}|${endpoint}|${row.method}|${row.status}|${errorCode}|${row.channel}`;
-      const found = counts.get(key);
-      if (found) found.count++;
-      else {
-        counts.set(key, {
-          span,
-          bucket,
-          endpoint,
-          method: row.method,
-          status: row.status,
-          error_code: errorCode,
-          channel: row.channel,
-          count: 1,
-        });
-      }
+    const key = `${minute}|${endpoint}|${row.method}|${row.status}|${errorCode}|${row.channel}`;
+    const found = counts.get(key);
+    if (found) found.count++;
+    else {
+      counts.set(key, {
+        span: MINUTE,
+        bucket: minute,
+        endpoint,
+        method: row.method,
+        status: row.status,
+        error_code: errorCode,
+        channel: row.channel,
+        count: 1,
+      });
     }
     const latency = latencyBucket(row.response_time_us);
     const failed = row.status >= 400 ? 1 : 0;
-    for (const span of LATENCY_SPANS) {
-      const bucket = floorTo(minute, span);
-      const key = `${span}|${bucket}|${endpoint}|${latency}`;
-      const found = latencies.get(key);
-      if (found) {
-        found.count++;
-        found.failures += failed;
-      } else {
-        latencies.set(key, { span, bucket, endpoint, latency_bucket: latency, count: 1, failures: failed });
-      }
+    const tenMinutes = floorTo(minute, TEN_MINUTES);
+    const latencyKey = `${tenMinutes}|${endpoint}|${latency}`;
+    const seen = latencies.get(latencyKey);
+    if (seen) {
+      seen.count++;
+      seen.failures += failed;
+    } else {
+      latencies.set(latencyKey, {
+        span: TEN_MINUTES,
+        bucket: tenMinutes,
+        endpoint,
+        latency_bucket: latency,
+        count: 1,
+        failures: failed,
+      });
     }
   }
-  return { counts: [...counts.values()], latencies: [...latencies.values()] };
+  return {
+    counts: [...counts.values(), ...rollUp([...counts.values()], [HOUR, DAY], ['count'])],
+    latencies: [
+      ...latencies.values(),
+      ...rollUp(
+        [...latencies.values()],
+        LATENCY_SPANS.filter((s) => s > TEN_MINUTES),
+        ['count', 'failures'],
+      ),
+    ],
+  };
 }
 
 export function foldBlocked(rows: readonly BlockedRollupRow[]) {
-  const counts = new Map<string, Record<string, unknown> & { count: number }>();
+  const counts = new Map<string, Counted>();
   for (const row of rows) {
     const minute = minuteOf(msOfIdBytes(row.id));
-    for (const span of COUNT_SPANS) {
-      const bucket = floorTo(minute, span);
-      const key = `${span}|${bucket}|${row.block_reason}|${row.method}`;
-      const found = counts.get(key);
-      if (found) found.count++;
-      else counts.set(key, { span, bucket, block_reason: row.block_reason, method: row.method, count: 1 });
-    }
+    const key = `${minute}|${row.block_reason}|${row.method}`;
+    const found = counts.get(key);
+    if (found) found.count++;
+    else
+      counts.set(key, {
+        span: MINUTE,
+        bucket: minute,
+        block_reason: row.block_reason,
+        method: row.method,
+        count: 1,
+      });
   }
-  return [...counts.values()];
+  return [...counts.values(), ...rollUp([...counts.values()], [HOUR, DAY], ['count'])];
 }

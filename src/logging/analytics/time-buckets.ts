@@ -1,7 +1,13 @@
 /** Bucket lengths in minutes: the rollup levels. Days start at midnight UTC (minutes since the epoch). */
 export const MINUTE = 1;
+export const TEN_MINUTES = 10;
 export const HOUR = 60;
 export const DAY = 1440;
+/**
+ * Response-time histograms start at ten minutes: per minute they would outnumber the entries (one
+ * row per endpoint and latency bucket); a window's edges under ten minutes are summed by the store.
+ */
+export const LATENCY_SPANS = [TEN_MINUTES, HOUR, DAY];
 export const SPANS = { minute: MINUTE, hour: HOUR, day: DAY } as const;
 export type BucketName = keyof typeof SPANS;
 

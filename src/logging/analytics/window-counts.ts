@@ -152,19 +152,11 @@ export function createWindowCounts(entries: RequestLogRepository, rollups: Rollu
       return [...rolled.map((r) => ({ ...r, count: Number(r.count) })), ...raw];
     },
 
-    /** Rows of the ranges the rollups do not cover, for the caller to fold (response times). */
-    async apiCallRowsOutside(
-      tx: Executor,
-      window: Window,
-      spans: readonly number[],
-      each: (row: ApiCallRollupRow) => void,
-    ) {
-      const state = await rollups.readState('api_calls', tx);
+    /** A window's whole buckets and the id ranges the rollups do not cover (edges, unfolded tail). */
+    async coverage(tx: Executor, log: RolledLog, window: Window, spans: readonly number[]) {
+      const state = await rollups.readState(log, tx);
       const plan = planWindow(window.fromMs, window.toMs, spans);
-      for (const range of rawRanges(plan, state.lastId)) {
-        await readAll(range, (r, limit) => entries.apiCallsForRollup(r, limit, tx), each);
-      }
-      return plan.pieces;
+      return { pieces: plan.pieces, ranges: rawRanges(plan, state.lastId) };
     },
   };
 }
