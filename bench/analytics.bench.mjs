@@ -7,6 +7,7 @@
 //   BENCH_ANALYTICS_RUNS   timed runs per query (default 40)
 //   BENCH_POSTGRES_URL     also run on PostgreSQL (a fresh schema, dropped afterwards)
 //   BENCH_POSTGRES_ROWS    entries for PostgreSQL (default 1000000)
+import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

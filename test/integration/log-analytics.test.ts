@@ -237,6 +237,51 @@ describe.each(DIALECTS)('log analytics on %s', (dialect) => {
     expect(Number(rolled.n)).toBe(110);
   });
 
+  it('keeps the most frequent values of a closed hour and says how far a count may fall short', async () => {
+    const at = (minute: number, ip: string): SeedCall => ({ at: `2026-03-03T13:${minute}:00.000Z`, ip });
+    await seedRequestLogs(t.services.core.db, [
+      at(10, '192.0.2.7'),
+      at(11, '192.0.2.7'),
+      at(12, '192.0.2.7'),
+      at(13, '192.0.2.8'),
+      at(14, '192.0.2.8'),
+      at(15, '192.0.2.9'),
+    ]);
+    t.clock.set('2026-03-03T15:00:00.000Z');
+    const core = t.services.core;
+    const keepOne = createRollupJob({
+      db: core.db,
+      entries: createRequestLogRepository(core.db),
+      rollups: t.services.analytics.rollups,
+      clock: core.clock,
+      logger: core.logger,
+      topValuesPerHour: 1,
+    });
+    await keepOne.runOnce();
+    const hour = await json(
+      'api-calls/analytics/top?by=ip&from=2026-03-03T13:00:00Z&to=2026-03-03T14:00:00Z',
+    );
+    expect(hour).toMatchObject({ approximate: true, max_error: 2, data: [{ value: '192.0.2.7', count: 3 }] });
+    // A window that does not cover the whole hour reads the entries: exact.
+    const inside = await json(
+      'api-calls/analytics/top?by=ip&from=2026-03-03T13:00:00.001Z&to=2026-03-03T14:00:00Z',
+    );
+    expect(inside).toMatchObject({ approximate: false, max_error: 0 });
+    expect(inside.data).toEqual([
+      { value: '192.0.2.7', count: 3 },
+      { value: '192.0.2.8', count: 2 },
+      { value: '192.0.2.9', count: 1 },
+    ]);
+    // Unique addresses from the hour's sketch: small counts stay exact.
+    expect(
+      await json('api-calls/analytics/summary?from=2026-03-03T13:00:00Z&to=2026-03-03T14:00:00Z'),
+    ).toMatchObject({
+      total: 6,
+      unique_ips: 3,
+      unique_ips_approximate: true,
+    });
+  });
+
   it('refuses unknown parameters and bad values with 422', async () => {
     for (const url of [
       'api-calls/analytics/timeseries?bucket=week',

@@ -101,6 +101,13 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       .$if(groups.length > 0, (q) => q.groupBy(groups));
   }
 
+  function latenciesQuery(piece: RollupPiece, tx: Executor = db) {
+    return inPiece(tx.selectFrom('api_call_latency_rollup'), piece)
+      .select(['endpoint', 'latency_bucket'])
+      .select((eb) => [eb.fn.sum<number>('count').as('count'), eb.fn.sum<number>('failures').as('failures')])
+      .groupBy(['endpoint', 'latency_bucket']);
+  }
+
   return {
     /** The log's fold position, locked on PostgreSQL until the transaction ends (one folder at a time). */
     async lockState(log: RolledLog, tx: Executor): Promise<RollupState> {
@@ -179,15 +186,10 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       return rows.map((r) => ({ ...r, count: Number(r.count) })) as ApiCallSum[];
     },
 
+    latenciesQuery,
+
     async latencies(piece: RollupPiece, tx: Executor = db) {
-      const rows = await inPiece(tx.selectFrom('api_call_latency_rollup'), piece)
-        .select(['endpoint', 'latency_bucket'])
-        .select((eb) => [
-          eb.fn.sum<number>('count').as('count'),
-          eb.fn.sum<number>('failures').as('failures'),
-        ])
-        .groupBy(['endpoint', 'latency_bucket'])
-        .execute();
+      const rows = await latenciesQuery(piece, tx).execute();
       return rows.map((r) => ({ ...r, count: Number(r.count), failures: Number(r.failures) }));
     },
 
