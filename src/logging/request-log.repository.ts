@@ -185,6 +185,19 @@ export function createRequestLogRepository(db: Db) {
       }));
     },
 
+    /** The distinct values of a field in an id range (nulls left out). */
+    async distinctValues(log: AnalyticsLog, field: 'ip' | 'user_agent', range: IdRange, tx: Executor = db) {
+      const table = log === 'blocked' ? 'blocked_log' : 'api_call_log';
+      let q = tx
+        .selectFrom(table)
+        .select(field)
+        .distinct()
+        .where(field, 'is not', null)
+        .where(idRange(range));
+      if (log === 'failed_api_calls') q = q.where(sql<boolean>`status >= 400`);
+      return (await q.execute()).map((r) => r[field] as string);
+    },
+
     /** Every value of a field in an id range with its count, most frequent first (nulls left out). */
     async countValues(
       log: AnalyticsLog,

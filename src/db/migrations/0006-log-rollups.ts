@@ -3,8 +3,8 @@ import { columnTypes } from './dialect.js';
 
 /**
  * Rollups of the request logs for the analytics API (see ADR 0007). Buckets are UTC minutes since the
- * epoch; `span` is the bucket's length in minutes (1, 60 or 1440; response-time histograms 10, 60
- * or 1440), so one table holds every level and
+ * epoch; `span` is the bucket's length in minutes (1, 60, 360 or 1440; response-time histograms
+ * from 10), so one table holds every level and
  * a window is one key range per level. Every key column is NOT NULL (absent values are '' or 0) so
  * upserts meet their conflict target.
  */

@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { validationError } from '../../http/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { CHANNELS, methodCode } from '../log-entry.js';
-import type { AnalyticsLog, RequestLogRepository, ValueCount } from '../request-log.repository.js';
+import type { AnalyticsLog, RequestLogRepository } from '../request-log.repository.js';
 import type {
   AuthFailures,
   EndpointStats,
@@ -13,19 +13,10 @@ import type {
   TopValues,
   WindowQuery,
 } from './analytics.schemas.js';
-import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
 import { percentile } from './latency.js';
 import type { ApiCallFilter, RollupRepository } from './rollup.repository.js';
-import {
-  DAY,
-  HOUR,
-  LATENCY_SPANS,
-  MINUTE,
-  SPANS,
-  idBytesAt,
-  msOfMinute,
-  planWindow,
-} from './time-buckets.js';
+import { COUNT_SPANS, LATENCY_SPANS, SPANS, msOfMinute } from './time-buckets.js';
+import { createValueCounts } from './value-counts.js';
 import { createWindowCounts, type Window } from './window-counts.js';
 
 export type AnalysedLog = 'api-calls' | 'failed-api-calls' | 'blocked';
@@ -78,6 +69,7 @@ export function createAnalyticsService(deps: {
 }) {
   const { db, entries, rollups, clock } = deps;
   const counts = createWindowCounts(entries, rollups);
+  const valueCounts = createValueCounts(entries, rollups);
 
   function windowOf(query: { from?: string; to?: string }): Window {
     const toMs = query.to ? new Date(query.to).getTime() : clock.now().getTime();
@@ -94,51 +86,6 @@ export function createAnalyticsService(deps: {
   const snapshot = <T>(fn: (tx: Executor) => Promise<T>): Promise<T> =>
     db.transaction().setIsolationLevel('repeatable read').execute(fn);
 
-  async function topValues(
-    log: AnalysedLog,
-    field: 'ip' | 'license_key' | 'user_agent',
-    w: Window,
-    tx: Executor,
-  ) {
-    const state = await rollups.readState(log === 'blocked' ? 'blocked' : 'api_calls', tx);
-    const plan = planWindow(w.fromMs, w.toMs, [HOUR]);
-    const merged = new Map<string, ValueCount>();
-    const add = (v: ValueCount) => {
-      const found = merged.get(v.value);
-      if (found) found.count += v.count;
-      else merged.set(v.value, { ...v });
-    };
-    let maxError = 0;
-    const sketches: Uint8Array[] = [];
-    // Closed hours come from their summaries; hours not summarised yet and the edges from the entries.
-    const summarisedEnd = Math.max(plan.alignedFrom, msOfMinute(state.summarisedHour + HOUR));
-    const split = Math.min(plan.alignedTo, summarisedEnd);
-    if (split > plan.alignedFrom) {
-      const rolled = await rollups.topValues(
-        logKey(log),
-        field,
-        plan.alignedFrom / 60_000,
-        split / 60_000,
-        tx,
-      );
-      rolled.values.forEach(add);
-      for (const s of rolled.summaries) {
-        maxError += s.droppedMax;
-        if (s.sketch) sketches.push(s.sketch);
-      }
-    }
-    const rawEdges = split < plan.alignedTo ? [...plan.edges, [split, plan.alignedTo]] : plan.edges;
-    const rawValues = new Set<string>();
-    for (const [from, to] of rawEdges) {
-      const r = { from: idBytesAt(from!), before: idBytesAt(to!) };
-      for (const v of await entries.countValues(logKey(log), field, r, tx)) {
-        add(v);
-        rawValues.add(v.value);
-      }
-    }
-    return { merged, maxError, sketches, rawValues };
-  }
-
   return {
     async timeseries(log: AnalysedLog, query: TimeseriesQuery): Promise<Timeseries> {
       const w = windowOf(query);
@@ -151,7 +98,7 @@ export function createAnalyticsService(deps: {
           { field: 'bucket', message: `the window holds ${points} buckets; at most ${MAX_POINTS}` },
         ]);
       }
-      const spans = [DAY, HOUR, MINUTE].filter((s) => s <= span);
+      const spans = COUNT_SPANS.filter((s) => s <= span);
       const rows = await snapshot((tx) =>
         log === 'blocked'
           ? counts.blocked(tx, w, spans, ['bucket'], {
@@ -218,7 +165,7 @@ export function createAnalyticsService(deps: {
 
     async top(log: AnalysedLog, query: TopQuery): Promise<TopValues> {
       const w = windowOf(query);
-      const spans = [DAY, HOUR, MINUTE];
+      const spans = COUNT_SPANS;
       if (query.by === 'error_code' || query.by === 'block_reason') {
         const rows = await snapshot((tx) =>
           query.by === 'block_reason'
@@ -237,8 +184,8 @@ export function createAnalyticsService(deps: {
         return { ...range(w), by: query.by, approximate: false, max_error: 0, data };
       }
       const field = query.by;
-      const { merged, maxError } = await snapshot((tx) => topValues(log, field, w, tx));
-      const data = [...merged.values()]
+      const { values, maxError } = await snapshot((tx) => valueCounts.top(tx, logKey(log), field, w));
+      const data = values
         .map((v) => ({ value: field === 'license_key' ? (v.label ?? 'unknown') : v.value, count: v.count }))
         .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
         .slice(0, query.limit);
@@ -251,36 +198,29 @@ export function createAnalyticsService(deps: {
         let total = 0;
         let failures = 0;
         if (log === 'blocked') {
-          for (const row of await counts.blocked(tx, w, [DAY, HOUR, MINUTE], [], {})) total += row.count;
+          for (const row of await counts.blocked(tx, w, COUNT_SPANS, [], {})) total += row.count;
         } else {
-          const rows = await counts.apiCalls(tx, w, [DAY, HOUR, MINUTE], ['status'], apiCallFilter(log, {}));
+          const rows = await counts.apiCalls(tx, w, COUNT_SPANS, ['status'], apiCallFilter(log, {}));
           for (const row of rows) {
             total += row.count;
             if (Number(row.status) >= 400) failures += row.count;
           }
         }
-        const { sketches, rawValues } = await topValues(log, 'ip', w, tx);
-        let uniqueIps = rawValues.size;
-        if (sketches.length > 0) {
-          const sketch = emptySketch();
-          for (const s of sketches) mergeSketch(sketch, s);
-          for (const value of rawValues) addToSketch(sketch, value);
-          uniqueIps = estimateDistinct(sketch);
-        }
+        const unique = await valueCounts.uniqueIps(tx, logKey(log), w);
         return {
           ...range(w),
           total,
           failures,
           success_rate: log === 'blocked' ? null : rate(total - failures, total),
-          unique_ips: uniqueIps,
-          unique_ips_approximate: sketches.length > 0,
+          unique_ips: unique.count,
+          unique_ips_approximate: unique.approximate,
         };
       });
     },
 
     async authFailures(query: WindowQuery): Promise<AuthFailures> {
       const w = windowOf(query);
-      const rows = await snapshot((tx) => counts.apiCalls(tx, w, [DAY, HOUR, MINUTE], ['error_code'], {}));
+      const rows = await snapshot((tx) => counts.apiCalls(tx, w, COUNT_SPANS, ['error_code'], {}));
       let total = 0;
       const byCode = new Map<string, number>();
       for (const row of rows) {

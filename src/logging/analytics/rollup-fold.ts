@@ -1,6 +1,6 @@
 import type { ApiCallRollupRow, BlockedRollupRow } from '../request-log.repository.js';
 import { latencyBucket } from './latency.js';
-import { DAY, HOUR, LATENCY_SPANS, MINUTE, TEN_MINUTES, minuteOf, msOfIdBytes } from './time-buckets.js';
+import { COUNT_SPANS, LATENCY_SPANS, MINUTE, TEN_MINUTES, minuteOf, msOfIdBytes } from './time-buckets.js';
 
 type Counted = Record<string, string | number> & { span: number; bucket: number; count: number };
 
@@ -72,7 +72,14 @@ export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
     }
   }
   return {
-    counts: [...counts.values(), ...rollUp([...counts.values()], [HOUR, DAY], ['count'])],
+    counts: [
+      ...counts.values(),
+      ...rollUp(
+        [...counts.values()],
+        COUNT_SPANS.filter((s) => s > MINUTE),
+        ['count'],
+      ),
+    ],
     latencies: [
       ...latencies.values(),
       ...rollUp(
@@ -100,5 +107,12 @@ export function foldBlocked(rows: readonly BlockedRollupRow[]) {
         count: 1,
       });
   }
-  return [...counts.values(), ...rollUp([...counts.values()], [HOUR, DAY], ['count'])];
+  return [
+    ...counts.values(),
+    ...rollUp(
+      [...counts.values()],
+      COUNT_SPANS.filter((s) => s > MINUTE),
+      ['count'],
+    ),
+  ];
 }

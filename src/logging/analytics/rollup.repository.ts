@@ -203,7 +203,7 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
         .$if(groups.length > 0, (b) => b.groupBy(groups));
     },
 
-    /** Summed top values of the hours [first, end) (minutes), with each hour's accuracy bound. */
+    /** Summed top values of the hours [first, end) (minutes), and the sum of their accuracy bounds. */
     async topValues(log: AnalyticsLog, field: ValueField, first: number, end: number, tx: Executor = db) {
       const values = await tx
         .selectFrom('log_top_values')
@@ -215,23 +215,32 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
         .where('bucket', '<', end)
         .groupBy('value')
         .execute();
-      const summaries = await tx
+      const bound = await tx
         .selectFrom('log_hour_summary')
-        .select(['bucket', 'distinct_values', 'dropped_max', 'sketch'])
+        .select((eb) => eb.fn.sum<number>('dropped_max').as('dropped'))
         .where('log', '=', log)
         .where('field', '=', field)
         .where('bucket', '>=', first)
         .where('bucket', '<', end)
-        .execute();
+        .executeTakeFirst();
       return {
         values: values.map((v) => ({ value: v.value, label: v.label, count: Number(v.count) })),
-        summaries: summaries.map((s) => ({
-          bucket: s.bucket,
-          distinctValues: Number(s.distinct_values),
-          droppedMax: Number(s.dropped_max),
-          sketch: s.sketch,
-        })),
+        droppedMax: Number(bound?.dropped ?? 0),
       };
+    },
+
+    /** The HyperLogLog sketches of the hours [first, end). */
+    async sketches(log: AnalyticsLog, field: ValueField, first: number, end: number, tx: Executor = db) {
+      const rows = await tx
+        .selectFrom('log_hour_summary')
+        .select('sketch')
+        .where('log', '=', log)
+        .where('field', '=', field)
+        .where('bucket', '>=', first)
+        .where('bucket', '<', end)
+        .where('sketch', 'is not', null)
+        .execute();
+      return rows.map((r) => r.sketch!);
     },
 
     /**

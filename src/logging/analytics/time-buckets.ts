@@ -2,12 +2,15 @@
 export const MINUTE = 1;
 export const TEN_MINUTES = 10;
 export const HOUR = 60;
+export const SIX_HOURS = 360;
 export const DAY = 1440;
+/** The levels of the count rollups: a week's window is a few days, a few quarter-days, then hours and minutes. */
+export const COUNT_SPANS = [MINUTE, HOUR, SIX_HOURS, DAY];
 /**
  * Response-time histograms start at ten minutes: per minute they would outnumber the entries (one
  * row per endpoint and latency bucket); a window's edges under ten minutes are summed by the store.
  */
-export const LATENCY_SPANS = [TEN_MINUTES, HOUR, DAY];
+export const LATENCY_SPANS = [TEN_MINUTES, HOUR, SIX_HOURS, DAY];
 export const SPANS = { minute: MINUTE, hour: HOUR, day: DAY } as const;
 export type BucketName = keyof typeof SPANS;
 
