@@ -240,11 +240,13 @@ export interface BlockedRollupTable {
   count: number;
 }
 
-/** The most frequent values of one field in one closed hour (bucket), with their exact counts. */
+/** The most frequent values of one field in one closed hour or day, with their counts. */
 export interface LogTopValuesTable {
   log: string;
   /** `ip`, `license_key` (its hash, hex) or `user_agent`. */
   field: string;
+  /** 60 (an hour) or 1440 (a day). */
+  span: number;
   bucket: number;
   value: string;
   /** What the API shows for the value when it is not the value itself: the masked licence key. */
@@ -252,9 +254,10 @@ export interface LogTopValuesTable {
   count: number;
 }
 
-export interface LogHourSummaryTable {
+export interface LogValueSummaryTable {
   log: string;
   field: string;
+  span: number;
   bucket: number;
   distinct_values: number;
   /** The largest count among the values not kept in log_top_values (0 when all were kept). */
@@ -311,5 +314,5 @@ export interface Database {
   api_call_latency_rollup: ApiCallLatencyRollupTable;
   blocked_rollup: BlockedRollupTable;
   log_top_values: LogTopValuesTable;
-  log_hour_summary: LogHourSummaryTable;
+  log_value_summary: LogValueSummaryTable;
 }

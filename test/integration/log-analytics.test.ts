@@ -61,6 +61,8 @@ const BLOCKED = [
   { at: '2026-03-02T05:00:00.000Z', reason: 'IP_BLOCKLISTED', ip: '203.0.113.1' },
 ];
 const FROM = '2026-03-01T23:00:00.000Z';
+const DAY_FROM = '2026-03-02T00:00:00.000Z';
+const DAY_TO = '2026-03-03T00:00:00.000Z';
 const TO = '2026-03-02T06:00:00.000Z';
 
 describe.each(DIALECTS)('log analytics on %s', (dialect) => {
@@ -85,6 +87,9 @@ describe.each(DIALECTS)('log analytics on %s', (dialect) => {
       keys: await json(`api-calls/analytics/top?by=license_key&from=${FROM}&to=${TO}`),
       agents: await json(`api-calls/analytics/top?by=user_agent&from=${FROM}&to=${TO}`),
       summary: await json(`api-calls/analytics/summary?from=${FROM}&to=${TO}`),
+      // A whole day: once folded, read from the day's summary.
+      dayKeys: await json(`api-calls/analytics/top?by=license_key&from=${DAY_FROM}&to=${DAY_TO}`),
+      daySummary: await json(`api-calls/analytics/summary?from=${DAY_FROM}&to=${DAY_TO}`),
       auth: await json(`api-calls/analytics/auth-failures?from=${FROM}&to=${TO}`),
       endpoints: await json(`api-calls/analytics/endpoints?from=${FROM}&to=${TO}`),
       blocked: await json(`blocked/analytics/top?by=block_reason&from=${FROM}&to=${TO}`),
@@ -131,6 +136,11 @@ describe.each(DIALECTS)('log analytics on %s', (dialect) => {
       { value: 'XXXX-XXXX-XXXX-1111', count: 3 },
       { value: 'XXXX-XXXX-XXXX-2222', count: 1 },
     ]);
+    expect(before.dayKeys.data).toEqual([
+      { value: 'XXXX-XXXX-XXXX-1111', count: 2 },
+      { value: 'XXXX-XXXX-XXXX-2222', count: 1 },
+    ]);
+    expect(before.daySummary).toMatchObject({ total: 106, unique_ips: 5 });
     expect(JSON.stringify(before)).not.toContain(KEY_1);
     expect(before.agents.data).toEqual([
       { value: 'KeyManager-SDK/2.1.0', count: 106 },
@@ -162,10 +172,17 @@ describe.each(DIALECTS)('log analytics on %s', (dialect) => {
     await t.services.analytics.job.runOnce();
     const state = await t.services.analytics.rollups.readState('api_calls');
     expect(state.summarisedHour).toBeGreaterThan(0);
+    const days = await t.services.core.db
+      .selectFrom('log_value_summary')
+      .select('bucket')
+      .where('span', '=', 1440)
+      .execute();
+    expect(days.map((d) => d.bucket)).toContain(Date.parse(DAY_FROM) / 60_000);
     // Unique addresses now come from the hours' sketches: approximate, here still exact (small counts).
     expect(await answers()).toEqual({
       ...before,
       summary: { ...before.summary, unique_ips_approximate: true },
+      daySummary: { ...before.daySummary, unique_ips_approximate: true },
     });
   });
 

@@ -74,36 +74,38 @@ export async function up(db: Kysely<any>): Promise<void> {
   ).execute();
 
   // The most frequent values of a high-cardinality field (address, licence key, user agent) per closed
-  // hour, with the largest count left out (`log_hour_summary.dropped_max`): the accuracy bound.
+  // hour and day, with the largest count left out (`log_value_summary.dropped_max`): the accuracy bound.
   await withoutRowid(
     db.schema
       .createTable('log_top_values')
       .addColumn('log', 'text', (c) => c.notNull())
       .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('span', 'integer', (c) => c.notNull())
       .addColumn('bucket', 'integer', (c) => c.notNull())
       .addColumn('value', 'text', (c) => c.notNull())
       .addColumn('label', 'text')
       .addColumn('count', 'bigint', (c) => c.notNull())
-      .addPrimaryKeyConstraint('log_top_values_pkey', ['log', 'field', 'bucket', 'value']),
+      .addPrimaryKeyConstraint('log_top_values_pkey', ['log', 'field', 'span', 'bucket', 'value']),
   ).execute();
 
   await withoutRowid(
     db.schema
-      .createTable('log_hour_summary')
+      .createTable('log_value_summary')
       .addColumn('log', 'text', (c) => c.notNull())
       .addColumn('field', 'text', (c) => c.notNull())
+      .addColumn('span', 'integer', (c) => c.notNull())
       .addColumn('bucket', 'integer', (c) => c.notNull())
       .addColumn('distinct_values', 'bigint', (c) => c.notNull())
       .addColumn('dropped_max', 'bigint', (c) => c.notNull())
       // HyperLogLog registers of the field's values (addresses only): unique counts over many hours.
       .addColumn('sketch', blob)
-      .addPrimaryKeyConstraint('log_hour_summary_pkey', ['log', 'field', 'bucket']),
+      .addPrimaryKeyConstraint('log_value_summary_pkey', ['log', 'field', 'span', 'bucket']),
   ).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'log_hour_summary',
+    'log_value_summary',
     'log_top_values',
     'blocked_rollup',
     'api_call_latency_rollup',

@@ -2,10 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db, Executor } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AnalyticsLog, RequestLogRepository, ValueField } from '../request-log.repository.js';
-import { addToSketch, emptySketch } from './ip-sketch.js';
+import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
 import { foldApiCalls, foldBlocked } from './rollup-fold.js';
 import type { RolledLog, RollupRepository, RollupState } from './rollup.repository.js';
-import { HOUR, idBytesAt, minuteOf, msOfIdBytes, msOfMinute } from './time-buckets.js';
+import { DAY, HOUR, idBytesAt, minuteOf, msOfIdBytes, msOfMinute } from './time-buckets.js';
 
 export interface RollupJobOptions {
   db: Db;
@@ -66,16 +66,48 @@ export function createRollupJob(options: RollupJobOptions) {
         sketch = emptySketch();
         for (const { value } of counts) addToSketch(sketch, value);
       }
-      await rollups.saveHourSummary(
+      await rollups.saveSummary(
         {
           log: summaryLog,
           field,
+          span: HOUR,
           bucket: hour,
           distinctValues: counts.length,
           droppedMax: counts[topPerHour]?.count ?? 0,
           sketch,
         },
         counts.slice(0, topPerHour),
+        tx,
+      );
+    }
+  }
+
+  /**
+   * A closed day from its 24 hour summaries: their top values summed (then cut to the most frequent)
+   * and their sketches merged. The bound adds the largest value cut here to the hours' own bounds.
+   */
+  async function summariseDay(log: RolledLog, day: number, tx: Executor): Promise<void> {
+    const hours = { span: HOUR, first: day, end: day + DAY };
+    for (const [summaryLog, field] of SUMMARISED[log]) {
+      const rolled = await rollups.topValues(summaryLog, field, hours, tx);
+      if (rolled.values.length === 0) continue;
+      const values = rolled.values.sort((a, b) => b.count - a.count);
+      let sketch: Uint8Array | null = null;
+      if (field === 'ip') {
+        sketch = emptySketch();
+        for (const s of await rollups.sketches(summaryLog, field, hours, tx)) mergeSketch(sketch, s);
+      }
+      await rollups.saveSummary(
+        {
+          log: summaryLog,
+          field,
+          span: DAY,
+          bucket: day,
+          distinctValues: sketch ? estimateDistinct(sketch) : values.length,
+          droppedMax: (values[topPerHour]?.count ?? 0) + rolled.droppedMax,
+          sketch,
+        },
+        values.slice(0, topPerHour),
         tx,
       );
     }
@@ -122,6 +154,7 @@ export function createRollupJob(options: RollupJobOptions) {
         for (; msOfMinute(hour + HOUR) <= foldedUntil; hour += HOUR) {
           await summariseHour(log, hour, tx);
           next.summarisedHour = hour;
+          if ((hour + HOUR) % DAY === 0) await summariseDay(log, hour + HOUR - DAY, tx);
         }
       }
       await rollups.saveState(log, next, tx);

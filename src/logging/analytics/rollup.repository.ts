@@ -62,7 +62,7 @@ const upsertBlocked = createBulkUpsert(
 );
 const upsertTopValues = createBulkUpsert(
   'log_top_values',
-  ['log', 'field', 'bucket', 'value'],
+  ['log', 'field', 'span', 'bucket', 'value'],
   ['count'],
   ROWS_PER_STATEMENT,
   ['label'],
@@ -148,10 +148,12 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
     addLatencies: (rows: Record<string, unknown>[], tx: Executor) => upsertLatency(rows, tx),
     addBlocked: (rows: Record<string, unknown>[], tx: Executor) => upsertBlocked(rows, tx),
 
-    async saveHourSummary(
+    /** A closed hour's or day's top values and summary. */
+    async saveSummary(
       summary: {
         log: AnalyticsLog;
         field: ValueField;
+        span: number;
         bucket: number;
         distinctValues: number;
         droppedMax: number;
@@ -160,22 +162,23 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       top: { value: string; label: string | null; count: number }[],
       tx: Executor,
     ): Promise<void> {
-      const { log, field, bucket } = summary;
+      const { log, field, span, bucket } = summary;
       await upsertTopValues(
-        top.map((t) => ({ log, field, bucket, value: t.value, label: t.label, count: t.count })),
+        top.map((t) => ({ log, field, span, bucket, value: t.value, label: t.label, count: t.count })),
         tx,
       );
       await tx
-        .insertInto('log_hour_summary')
+        .insertInto('log_value_summary')
         .values({
           log,
           field,
+          span,
           bucket,
           distinct_values: summary.distinctValues,
           dropped_max: summary.droppedMax,
           sketch: summary.sketch ? Buffer.from(summary.sketch) : null,
         })
-        .onConflict((oc) => oc.columns(['log', 'field', 'bucket']).doNothing())
+        .onConflict((oc) => oc.columns(['log', 'field', 'span', 'bucket']).doNothing())
         .execute();
     },
 
@@ -203,25 +206,23 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
         .$if(groups.length > 0, (b) => b.groupBy(groups));
     },
 
-    /** Summed top values of the hours [first, end) (minutes), and the sum of their accuracy bounds. */
-    async topValues(log: AnalyticsLog, field: ValueField, first: number, end: number, tx: Executor = db) {
+    /** Summed top values of a piece's hours or days, and the sum of their accuracy bounds. */
+    async topValues(log: AnalyticsLog, field: ValueField, piece: RollupPiece, tx: Executor = db) {
       const values = await tx
         .selectFrom('log_top_values')
         .select(['value'])
         .select((eb) => [eb.fn.max('label').as('label'), eb.fn.sum<number>('count').as('count')])
         .where('log', '=', log)
         .where('field', '=', field)
-        .where('bucket', '>=', first)
-        .where('bucket', '<', end)
+        .where(sql<boolean>`span = ${piece.span} and bucket >= ${piece.first} and bucket < ${piece.end}`)
         .groupBy('value')
         .execute();
       const bound = await tx
-        .selectFrom('log_hour_summary')
+        .selectFrom('log_value_summary')
         .select((eb) => eb.fn.sum<number>('dropped_max').as('dropped'))
         .where('log', '=', log)
         .where('field', '=', field)
-        .where('bucket', '>=', first)
-        .where('bucket', '<', end)
+        .where(sql<boolean>`span = ${piece.span} and bucket >= ${piece.first} and bucket < ${piece.end}`)
         .executeTakeFirst();
       return {
         values: values.map((v) => ({ value: v.value, label: v.label, count: Number(v.count) })),
@@ -229,15 +230,14 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       };
     },
 
-    /** The HyperLogLog sketches of the hours [first, end). */
-    async sketches(log: AnalyticsLog, field: ValueField, first: number, end: number, tx: Executor = db) {
+    /** The HyperLogLog sketches of a piece's hours or days. */
+    async sketches(log: AnalyticsLog, field: ValueField, piece: RollupPiece, tx: Executor = db) {
       const rows = await tx
-        .selectFrom('log_hour_summary')
+        .selectFrom('log_value_summary')
         .select('sketch')
         .where('log', '=', log)
         .where('field', '=', field)
-        .where('bucket', '>=', first)
-        .where('bucket', '<', end)
+        .where(sql<boolean>`span = ${piece.span} and bucket >= ${piece.first} and bucket < ${piece.end}`)
         .where('sketch', 'is not', null)
         .execute();
       return rows.map((r) => r.sketch!);
@@ -254,14 +254,12 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
           .where(sql<boolean>`bucket + span <= ${minute}`)
           .execute();
       }
-      await tx
-        .deleteFrom('log_top_values')
-        .where('bucket', '<', minute - 59)
-        .execute();
-      await tx
-        .deleteFrom('log_hour_summary')
-        .where('bucket', '<', minute - 59)
-        .execute();
+      for (const table of ['log_top_values', 'log_value_summary'] as const) {
+        await tx
+          .deleteFrom(table)
+          .where(sql<boolean>`bucket + span <= ${minute}`)
+          .execute();
+      }
     },
   };
 }

@@ -8,11 +8,11 @@ import type {
 } from '../request-log.repository.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
 import type { RollupRepository } from './rollup.repository.js';
-import { HOUR, idBytesAt, msOfMinute, planWindow } from './time-buckets.js';
+import { DAY, HOUR, idBytesAt, msOfMinute, planWindow } from './time-buckets.js';
 import type { Window } from './window-counts.js';
 
 /**
- * A window as whole hours already summarised (minutes [first, end)) and the id ranges read from the
+ * A window as whole hours and days already summarised and the id ranges read from the
  * entries: the partial hours at either end and the hours the fold has not summarised yet.
  */
 async function hourCoverage(rollups: RollupRepository, log: AnalyticsLog, w: Window, tx: Executor) {
@@ -22,7 +22,8 @@ async function hourCoverage(rollups: RollupRepository, log: AnalyticsLog, w: Win
   const raw =
     split < plan.alignedTo ? [...plan.edges, [split, plan.alignedTo] as [number, number]] : plan.edges;
   return {
-    summarised: split > plan.alignedFrom ? { first: plan.alignedFrom / 60_000, end: split / 60_000 } : null,
+    // A day is summarised with its last hour: whole days inside the summarised hours read one row each.
+    summarised: split > plan.alignedFrom ? planWindow(plan.alignedFrom, split, [DAY, HOUR]).pieces : [],
     ranges: raw.map(([from, to]): IdRange => ({ from: idBytesAt(from), before: idBytesAt(to) })),
   };
 }
@@ -39,10 +40,10 @@ export function createValueCounts(entries: RequestLogRepository, rollups: Rollup
         else merged.set(v.value, { ...v });
       };
       let maxError = 0;
-      if (summarised) {
-        const rolled = await rollups.topValues(log, field, summarised.first, summarised.end, tx);
+      for (const piece of summarised) {
+        const rolled = await rollups.topValues(log, field, piece, tx);
         rolled.values.forEach(add);
-        maxError = rolled.droppedMax;
+        maxError += rolled.droppedMax;
       }
       for (const range of ranges) (await entries.countValues(log, field, range, tx)).forEach(add);
       return { values: [...merged.values()], maxError };
@@ -52,11 +53,11 @@ export function createValueCounts(entries: RequestLogRepository, rollups: Rollup
     async uniqueIps(tx: Executor, log: AnalyticsLog, w: Window) {
       const { summarised, ranges } = await hourCoverage(rollups, log, w, tx);
       const values = new Set<string>();
-      for (const range of ranges)
+      for (const range of ranges) {
         for (const v of await entries.distinctValues(log, 'ip', range, tx)) values.add(v);
-      const sketches = summarised
-        ? await rollups.sketches(log, 'ip', summarised.first, summarised.end, tx)
-        : [];
+      }
+      const sketches: Uint8Array[] = [];
+      for (const piece of summarised) sketches.push(...(await rollups.sketches(log, 'ip', piece, tx)));
       if (sketches.length === 0) return { count: values.size, approximate: false };
       const sketch = emptySketch();
       for (const s of sketches) mergeSketch(sketch, s);
