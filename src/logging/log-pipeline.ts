@@ -99,16 +99,21 @@ export function createLogPipeline(options: PipelineOptions) {
     }, delay);
   }
 
-  function drain(): Promise<void> {
+  function drain(untilEmpty = false): Promise<void> {
     if (!draining) {
-      draining = drainLoop().finally(() => {
+      draining = drainLoop(untilEmpty).finally(() => {
         draining = null;
       });
     }
     return draining;
   }
 
-  async function drainLoop(): Promise<void> {
+  /**
+   * Writes batches while they come full (a backlog), then leaves what arrived meanwhile to the next
+   * linger: every batch costs the event loop a fixed share (a message to the writer thread, the
+   * commit), so small batches back to back would cost more than they save. A flush goes until empty.
+   */
+  async function drainLoop(untilEmpty: boolean): Promise<void> {
     for (;;) {
       // A process that never journaled (a CLI command on a running server's data directory) must not
       // take over, replay or delete the journal another process is writing.
@@ -142,6 +147,10 @@ export function createLogPipeline(options: PipelineOptions) {
         if (written[code]) metrics.written.inc({ log }, written[code]);
         if (replayed[code]) metrics.replayed.inc({ log }, replayed[code]);
       });
+      if (!untilEmpty && batch.logs.length < batchSize) {
+        if (journal.pendingBytes() > 0) schedule(lingerMs);
+        return;
+      }
     }
   }
 
@@ -195,6 +204,9 @@ export function createLogPipeline(options: PipelineOptions) {
   }
 
   return {
+    /** Where batches are written (see logWriterPlacement). */
+    writer,
+
     /** Opens the journal and replays what an earlier process left; `serve` calls it at start. */
     start(): void {
       journalNow();
@@ -226,7 +238,7 @@ export function createLogPipeline(options: PipelineOptions) {
         timer = null;
       }
       await draining?.catch(() => {});
-      await drain();
+      await drain(true);
     },
 
     health(): WriterHealth {
