@@ -80,6 +80,7 @@ export function createLogPipeline(options: PipelineOptions) {
 
   let timer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
+  let drainAgain = false;
   let failing = false;
   let retryMs = retryMinMs;
   let spooledUnwritten = 0;
@@ -100,11 +101,16 @@ export function createLogPipeline(options: PipelineOptions) {
   }
 
   function drain(untilEmpty = false): Promise<void> {
-    if (!draining) {
-      draining = drainLoop(untilEmpty).finally(() => {
-        draining = null;
-      });
+    if (draining) {
+      // Entries appended while a batch is in flight are the next linger's.
+      drainAgain = true;
+      return draining;
     }
+    draining = drainLoop(untilEmpty).finally(() => {
+      draining = null;
+      if (drainAgain) schedule(lingerMs);
+      drainAgain = false;
+    });
     return draining;
   }
 
@@ -147,10 +153,7 @@ export function createLogPipeline(options: PipelineOptions) {
         if (written[code]) metrics.written.inc({ log }, written[code]);
         if (replayed[code]) metrics.replayed.inc({ log }, replayed[code]);
       });
-      if (!untilEmpty && batch.logs.length < batchSize) {
-        if (journal.pendingBytes() > 0) schedule(lingerMs);
-        return;
-      }
+      if (!untilEmpty && batch.logs.length < batchSize) return;
     }
   }
 
