@@ -148,7 +148,6 @@ async function writerAndSize() {
     const before = await pages();
     const logger = pino({ level: 'silent' });
     const pipeline = createLogPipeline({
-      db: database.db,
       // As the server writes: on its own thread and connection.
       writer: createLogStoreWriter({ kind: 'sqlite', file }, database.db, logger),
       dataDir,

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { JournalRead, Position } from './journal.js';
 import type { JournalRecord } from './log-entry.js';
@@ -24,12 +23,6 @@ export interface WrittenBatch {
 export interface BatchTarget {
   db: Db;
   repository: RequestLogRepository;
-  /**
-   * SQLite on the event loop: better-sqlite3 waits out another connection's lock (busy_timeout) on
-   * the thread that runs the query, so every request would stall behind the writer. Such a writer
-   * fails at once and spools instead; a writer on its own thread keeps its connection's timeout.
-   */
-  failFastOnLock: boolean;
 }
 
 /** Parses journal lines and inserts them in one transaction (idempotent on the entry ids). */
@@ -46,17 +39,6 @@ export async function writeBatch(read: JournalRead, target: BatchTarget): Promis
       apiCalls.push({ ...record.row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null });
     }
   });
-  const { repository } = target;
-  await target.db.transaction().execute(async (tx) => {
-    if (!target.failFastOnLock) return repository.insertBatch(apiCalls, blocked, tx);
-    // The connection is the transaction's alone until it ends, so no other query sees the 0.
-    const { rows } = await sql<{ timeout: number }>`pragma busy_timeout`.execute(tx);
-    await sql`pragma busy_timeout = 0`.execute(tx);
-    try {
-      await repository.insertBatch(apiCalls, blocked, tx);
-    } finally {
-      await sql`pragma busy_timeout = ${sql.raw(String(Number(rows[0]?.timeout ?? 5000)))}`.execute(tx);
-    }
-  });
+  await target.db.transaction().execute((tx) => target.repository.insertBatch(apiCalls, blocked, tx));
   return { end: read.end, leftover: read.leftover, logs };
 }

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
-import type { Db, Dialect } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import type { Journal } from './journal.js';
 import { writeBatch, type WrittenBatch } from './log-batch.js';
 import { createLogWriterThread } from './log-writer-thread.js';
@@ -27,9 +27,13 @@ export function logWriterPlacement(database: Config['database']): LogWriterPlace
   return database.file === ':memory:' || database.file === '' ? 'event-loop' : 'worker-thread';
 }
 
-/** The writer on the event loop, over the application's own connection. */
-export function createEventLoopWriter(db: Db, dialect: Dialect | undefined): LogStoreWriter {
-  const target = { db, repository: createRequestLogRepository(db), failFastOnLock: dialect === 'sqlite' };
+/**
+ * The writer on the event loop, over the application's own connection: for stores no other connection
+ * can lock (in-memory SQLite) or whose driver does not block (PostgreSQL). On a SQLite file,
+ * better-sqlite3 would wait out a lock held elsewhere on the event loop, stalling every request.
+ */
+export function createEventLoopWriter(db: Db): LogStoreWriter {
+  const target = { db, repository: createRequestLogRepository(db) };
   return {
     placement: 'event-loop',
     async write(journal, max) {
@@ -48,5 +52,5 @@ export function createLogStoreWriter(
   if (database.kind === 'sqlite' && logWriterPlacement(database) === 'worker-thread') {
     return createLogWriterThread(database.file, logger);
   }
-  return createEventLoopWriter(db, database.kind);
+  return createEventLoopWriter(db);
 }

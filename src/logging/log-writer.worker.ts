@@ -14,7 +14,6 @@ const database = openDatabase({ kind: 'sqlite', file });
 const target = {
   db: database.db,
   repository: createRequestLogRepository(database.db),
-  failFastOnLock: false,
 };
 const reader = createJournalReader();
 // Waiting here holds up no request: the timeout only bounds how soon a store locked elsewhere is

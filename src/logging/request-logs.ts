@@ -18,8 +18,6 @@ export function createRequestLogs(
 ) {
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
   const pipeline = createLogPipeline({
-    db: core.db,
-    dialect: core.database.dialect,
     writer: createLogStoreWriter(core.config.database, core.db, core.logger),
     dataDir: core.config.dataDir,
     spoolMaxBytes: core.config.logSpoolMaxBytes,
