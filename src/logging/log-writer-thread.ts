@@ -38,6 +38,7 @@ export function createLogWriterThread(file: string, logger: FastifyBaseLogger): 
   let thread: Worker | null = null;
   let pending: {
     id: number;
+    on: Worker;
     resolve: (batch: WrittenBatch | null) => void;
     reject: (e: Error) => void;
   } | null = null;
@@ -61,7 +62,8 @@ export function createLogWriterThread(file: string, logger: FastifyBaseLogger): 
     started.on('error', (error) => logger.error({ err: error }, 'log writer thread failed'));
     started.on('exit', (code) => {
       if (thread === started) thread = null;
-      pending?.reject(new Error(`log writer thread exited (code ${code})`));
+      if (pending?.on !== started) return;
+      pending.reject(new Error(`log writer thread exited (code ${code})`));
       pending = null;
     });
     return started;
@@ -72,12 +74,12 @@ export function createLogWriterThread(file: string, logger: FastifyBaseLogger): 
 
     write(journal, max) {
       if (journal.pendingBytes() === 0) return Promise.resolve(null);
-      thread ??= start();
-      thread.ref();
+      const on = (thread ??= start());
+      on.ref();
       const request: WriterRequest = { type: 'write', id: nextId++, span: journal.span(), max };
       return new Promise((resolve, reject) => {
-        pending = { id: request.id, resolve, reject };
-        thread!.postMessage(request);
+        pending = { id: request.id, on, resolve, reject };
+        on.postMessage(request);
       });
     },
 
@@ -88,7 +90,8 @@ export function createLogWriterThread(file: string, logger: FastifyBaseLogger): 
     async close() {
       const closing = thread;
       if (!closing) return;
-      const exited = once(closing, 'exit');
+      // A thread that fails while closing still exits; its error is logged by the 'error' listener.
+      const exited = once(closing, 'exit').catch(() => {});
       closing.ref();
       closing.postMessage({ type: 'close' });
       await exited;

