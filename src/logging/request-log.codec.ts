@@ -44,8 +44,10 @@ function ulidInto(text: string, start: number, out: Buffer, lenient: boolean): b
  * outside Crockford's alphabet (only a forged cursor has them) read as 0; the bound is clamped.
  */
 export function idToBytes(id: string): Buffer {
-  const out = Buffer.alloc(ULID_BYTES);
-  ulidInto(id.padEnd(id.indexOf('_') + 1 + ULID_LENGTH, '0'), id.indexOf('_') + 1, out, true);
+  const start = id.indexOf('_') + 1;
+  const out = Buffer.allocUnsafe(ULID_BYTES);
+  if (id.length - start === ULID_LENGTH && ulidInto(id, start, out, false)) return out;
+  ulidInto(id.padEnd(start + ULID_LENGTH, '0'), start, out, true);
   return out;
 }
 
@@ -110,7 +112,29 @@ export function referenceFromStored(column: ReferenceColumn, stored: Uint8Array 
 }
 
 const IP_LENGTHS = [4, 16];
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** The 4 bytes of an IPv4 address in plain decimals (no leading zero, each at most 255), or null. */
+function ipv4Bytes(ip: string): Buffer | null {
+  if (ip.length < 7 || ip.length > 15) return null;
+  const out = Buffer.allocUnsafe(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const code = i < ip.length ? ip.charCodeAt(i) : 46;
+    if (code === 46) {
+      if (digits === 0 || part === 4) return null;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (code >= 48 && code <= 57 && !(digits === 1 && value === 0)) {
+      value = value * 10 + code - 48;
+      if (value > 255) return null;
+      digits++;
+    } else return null;
+  }
+  return part === 4 ? out : null;
+}
 
 /**
  * An address as its 4 (IPv4) or 16 (IPv6) bytes when it is written the canonical way (plain decimals;
@@ -119,19 +143,8 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1
  */
 export function storedIp(ip: string | null): Buffer | null {
   if (ip === null) return null;
-  if (IPV4.test(ip)) {
-    const out = Buffer.allocUnsafe(4);
-    let part = 0;
-    let value = 0;
-    for (let i = 0; i <= ip.length; i++) {
-      const code = i < ip.length ? ip.charCodeAt(i) : 46;
-      if (code === 46) {
-        out[part++] = value;
-        value = 0;
-      } else value = value * 10 + code - 48;
-    }
-    return out;
-  }
+  const ipv4 = ipv4Bytes(ip);
+  if (ipv4) return ipv4;
   if (isIP(ip) === 6 && !ip.includes('%')) {
     const address = ipaddr.IPv6.parse(ip);
     if (address.toRFC5952String() === ip) return Buffer.from(address.toByteArray());
