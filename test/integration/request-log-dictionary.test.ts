@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { openDatabase, type DatabaseHandle, type Dialect } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createLogIdGenerator } from '../../src/logging/log-entry.js';
 import {
@@ -48,24 +48,26 @@ async function shownUserAgents(repository: RequestLogRepository): Promise<(strin
   return rows.reverse().map((row) => row.user_agent);
 }
 
+const handles: DatabaseHandle[] = [];
+let drop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  for (const handle of handles.splice(0)) await handle.destroy();
+  await drop?.();
+  drop = undefined;
+});
+
+/** `count` connections (pools) to one new database, as `count` server processes would hold. */
+async function open(dialect: Dialect, count: number): Promise<DatabaseHandle[]> {
+  const created = await createTestDatabase(dialect);
+  drop = created.drop;
+  for (let i = 0; i < count; i++) handles.push(openDatabase(created.database));
+  await migrateToLatest(handles[0]!.db);
+  return handles;
+}
+
 describe.each(DIALECTS)('request-log dictionaries on %s', (dialect) => {
-  const handles: DatabaseHandle[] = [];
-  let drop: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    for (const handle of handles.splice(0)) await handle.destroy();
-    await drop?.();
-  });
-
-  async function open(count: number): Promise<DatabaseHandle[]> {
-    const created = await createTestDatabase(dialect);
-    drop = created.drop;
-    for (let i = 0; i < count; i++) handles.push(openDatabase(created.database));
-    await migrateToLatest(handles[0]!.db);
-    return handles;
-  }
-
   it('never reuses the code of a value whose batch was refused', async () => {
-    const [handle] = await open(1);
+    const [handle] = await open(dialect, 1);
     const writer = createRequestLogRepository(handle!.db);
     const other = createRequestLogRepository(handle!.db);
     await expect(
@@ -79,33 +81,33 @@ describe.each(DIALECTS)('request-log dictionaries on %s', (dialect) => {
     await writer.insertBatch([entry('refused-agent')], []);
     expect(await shownUserAgents(writer)).toEqual(['other-agent', 'refused-agent']);
   });
+});
 
-  it.runIf(dialect === 'postgres')(
-    'gives every process the same code when several add the same new values at once',
-    async () => {
-      const [first, second] = await open(2);
-      const one = createRequestLogRepository(first!.db);
-      const two = createRequestLogRepository(second!.db);
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const slow = first!.db.transaction().execute(async (tx) => {
-        await one.insertBatch([entry('agent-a', '/a'), entry('agent-b', '/b')], [], tx);
-        await held;
-      });
-      await sleep(100);
-      // Waits on the first transaction's uncommitted rows, in the same order, then reads their codes.
-      const fast = second!.db
-        .transaction()
-        .execute((tx) => two.insertBatch([entry('agent-b', '/b'), entry('agent-a', '/a')], [], tx));
-      await sleep(200);
-      release();
-      await Promise.all([slow, fast]);
-      await one.insertBatch([entry('agent-b', '/b')], []);
-      expect(await shownUserAgents(two)).toEqual(['agent-a', 'agent-b', 'agent-b', 'agent-a', 'agent-b']);
-      const rows = await two.listApiCalls({ limit: 100 });
-      expect(rows.reverse().map((row) => row.endpoint)).toEqual(['/a', '/b', '/b', '/a', '/b']);
-      const agents = await first!.db.selectFrom('log_user_agents').select('value').execute();
-      expect(agents.map((row) => row.value).sort()).toEqual(['agent-a', 'agent-b']);
-    },
-  );
+// Several server processes may share one PostgreSQL database (SQLite has one per data directory).
+describe('request-log dictionaries shared by processes on postgres', () => {
+  it('gives every process the same code when several add the same new values at once', async () => {
+    const [first, second] = await open('postgres', 2);
+    const one = createRequestLogRepository(first!.db);
+    const two = createRequestLogRepository(second!.db);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = first!.db.transaction().execute(async (tx) => {
+      await one.insertBatch([entry('agent-a', '/a'), entry('agent-b', '/b')], [], tx);
+      await held;
+    });
+    await sleep(100);
+    // Waits on the first transaction's uncommitted rows, in the same order, then reads their codes.
+    const fast = second!.db
+      .transaction()
+      .execute((tx) => two.insertBatch([entry('agent-b', '/b'), entry('agent-a', '/a')], [], tx));
+    await sleep(200);
+    release();
+    await Promise.all([slow, fast]);
+    await one.insertBatch([entry('agent-b', '/b')], []);
+    expect(await shownUserAgents(two)).toEqual(['agent-a', 'agent-b', 'agent-b', 'agent-a', 'agent-b']);
+    const rows = await two.listApiCalls({ limit: 100 });
+    expect(rows.reverse().map((row) => row.endpoint)).toEqual(['/a', '/b', '/b', '/a', '/b']);
+    const agents = await first!.db.selectFrom('log_user_agents').select('value').execute();
+    expect(agents.map((row) => row.value).sort()).toEqual(['agent-a', 'agent-b']);
+  });
 });
