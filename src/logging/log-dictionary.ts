@@ -67,8 +67,6 @@ export function createDictionary(table: DictionaryTable) {
   }
 }
 
-export type Dictionary = ReturnType<typeof createDictionary>;
-
 /** The code a filter on a route pattern or user agent compares with; null when the text was never logged. */
 export async function dictionaryCode(
   tx: Executor,

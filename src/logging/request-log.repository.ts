@@ -49,7 +49,7 @@ const API_CALL_COLUMNS = [
 ] as const;
 const READ_COLUMNS = API_CALL_COLUMNS.filter(
   (c) => c !== 'endpoint_id' && c !== 'user_agent_id' && c !== 'license_key_hash',
-).map((c) => `l.${c}` as const);
+).map((c) => `api_call_log.${c}` as const);
 
 const BLOCKED_COLUMNS = [
   'id',
@@ -210,17 +210,17 @@ export function createRequestLogRepository(db: Db) {
 
     async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {
       let q = tx
-        .selectFrom('api_call_log as l')
-        .leftJoin('log_endpoints as e', 'e.id', 'l.endpoint_id')
-        .leftJoin('log_user_agents as u', 'u.id', 'l.user_agent_id')
+        .selectFrom('api_call_log')
+        .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
+        .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
         .select(READ_COLUMNS)
-        .select(['e.value as endpoint', 'u.value as user_agent']);
-      if (query.before) q = q.where('l.id', '<', idToBytes(query.before));
-      if (query.fromId) q = q.where('l.id', '>=', idToBytes(query.fromId));
-      if (query.toId) q = q.where('l.id', '<=', idToBytes(query.toId));
-      if (query.failedOnly) q = q.where('l.status', '>=', 400);
+        .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
+      if (query.before) q = q.where('api_call_log.id', '<', idToBytes(query.before));
+      if (query.fromId) q = q.where('api_call_log.id', '>=', idToBytes(query.fromId));
+      if (query.toId) q = q.where('api_call_log.id', '<=', idToBytes(query.toId));
+      if (query.failedOnly) q = q.where('api_call_log.status', '>=', 400);
       const rows = await q
-        .orderBy('l.id', 'desc')
+        .orderBy('api_call_log.id', 'desc')
         .limit(query.limit + 1)
         .execute();
       return withMaskedKeys(rows.map(shownRow), tx);
