@@ -8,7 +8,7 @@ import {
   normalisePathLike,
   parseQueryString,
 } from './attack-normalise.js';
-import { confineToValue } from './attack-rules.js';
+import { confineToValue } from './attack-rule-set.js';
 
 describe('percent-decoding', () => {
   it.each([
@@ -79,8 +79,8 @@ describe('normalisation', () => {
 });
 
 describe('confineToValue', () => {
-  it('anchors at NUL separators and keeps negated classes from crossing them', () => {
-    expect(confineToValue('^a[^>]*b$')).toBe('(?:^|\\x00)a[^\\x00>]*b(?:$|\\x00)');
+  it('anchors at the NUL framing each value and keeps negated classes from crossing it', () => {
+    expect(confineToValue('^a[^>]*b$')).toBe('\\x00a[^\\x00>]*b\\x00');
   });
 
   it('leaves escapes and ordinary classes alone', () => {

@@ -166,10 +166,20 @@ export function foldLookAlikes(value: string): string {
 }
 
 /**
+ * What normalisation acts on: escapes, NUL, and characters outside ASCII (every look-alike is). Most values
+ * hold none and are returned as they are, without the passes below.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters looked for
+const NEEDS_NORMALISING = /[%\u0000\u0080-\uffff]/;
+// eslint-disable-next-line no-control-regex -- as above
+const NEEDS_NORMALISING_IN_QUERY = /[%+\u0000\u0080-\uffff]/;
+
+/**
  * The text attack patterns are matched against: percent-decoded until stable, NUL bytes dropped (they cut
  * strings short in C-based parsers: `../../etc/passwd%00.jpg`), look-alikes folded.
  */
 export function normaliseInput(value: string, plusAsSpace = false): string {
+  if (!(plusAsSpace ? NEEDS_NORMALISING_IN_QUERY : NEEDS_NORMALISING).test(value)) return value;
   const decoded = decodeUrlRepeatedly(value, plusAsSpace);
   return foldLookAlikes(decoded.indexOf('\u0000') === -1 ? decoded : decoded.replaceAll('\u0000', ''));
 }
