@@ -8,7 +8,6 @@ import {
   normalisePathLike,
   parseQueryString,
 } from './attack-normalise.js';
-import { confineToValue } from './attack-rule-set.js';
 
 describe('percent-decoding', () => {
   it.each([
@@ -75,15 +74,5 @@ describe('normalisation', () => {
       { name: 'flag', rawName: 'flag', rawValue: '' },
       { name: 'x[0]', rawName: 'x%5B0%5D', rawValue: '1' },
     ]);
-  });
-});
-
-describe('confineToValue', () => {
-  it('anchors at the NUL framing each value and keeps negated classes from crossing it', () => {
-    expect(confineToValue('^a[^>]*b$')).toBe('\\x00a[^\\x00>]*b\\x00');
-  });
-
-  it('leaves escapes and ordinary classes alone', () => {
-    expect(confineToValue('\\^\\$[\\w.$^]x')).toBe('\\^\\$[\\w.$^]x');
   });
 });

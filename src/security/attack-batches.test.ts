@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { batchesOf, OVERLAP, WINDOW, type Batch } from './attack-batches.js';
+import type { InputValue } from './attack-inputs.js';
+
+const value = (text: string, segment: string | number = 'x'): InputValue => ({ text, parent: null, segment });
+const all = (inputs: InputValue[]) => [...batchesOf(inputs)];
+/** Every window of every chunk, with the input it came from, as the chunks frame them. */
+const unframed = (batch: Batch, kind: 'text' | 'path') => {
+  const chunks = batch[kind];
+  return chunks.texts.flatMap((text, i) => {
+    const windows = text.slice(1, -1).split('\u0000');
+    const from = chunks.starts[i]!;
+    expect(windows).toEqual(chunks.windows.slice(from, from + windows.length));
+    return windows.map((window, k) => [window, chunks.owners[from + k]]);
+  });
+};
+
+describe('batchesOf', () => {
+  it('frames each value with NUL inside chunks, and gives libinjection each value alone', () => {
+    const [batch, ...rest] = all([value("a' b"), value('x<y'), value('c d')]);
+    expect(rest).toEqual([]);
+    expect(batch!.text.texts).toEqual(["\u0000a' b\u0000x<y\u0000c d\u0000"]);
+    expect(unframed(batch!, 'text')).toEqual([
+      ["a' b", 0],
+      ['x<y', 1],
+      ['c d', 2],
+    ]);
+    expect(batch!.values).toEqual(["a' b", 'x<y', 'c d']);
+    expect(batch!.valueOwners).toEqual([0, 1, 2]);
+  });
+
+  it('leaves out plain tokens but keeps every other input at its own position', () => {
+    const [batch] = all([value('ABCD-EFGH'), value('a b'), value('lic_01HX'), value('../x')]);
+    expect(unframed(batch!, 'text')).toEqual([
+      ['a b', 1],
+      ['../x', 3],
+    ]);
+  });
+
+  it('reads path forms separately, and the whole request path only as a path', () => {
+    const [batch] = all([{ ...value('/a\\..\\b'), pathOnly: true }, value('..\\..\\win.ini'), value('a b')]);
+    expect(unframed(batch!, 'text')).toEqual([
+      ['..\\..\\win.ini', 1],
+      ['a b', 2],
+    ]);
+    expect(unframed(batch!, 'path')).toEqual([
+      ['/a/../b', 0],
+      ['../../win.ini', 1],
+    ]);
+  });
+
+  it('cuts long values into overlapping windows and judges a repeated window once', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => ' abcdefghijklmnopqrstuvwxy'[i % 26]).join('');
+    const windows = all([value(text)]).flatMap((batch) => unframed(batch, 'text').map(([w]) => w));
+    expect(windows.every((w) => (w as string).length <= WINDOW)).toBe(true);
+    expect(windows[0]).toBe(text.slice(0, WINDOW));
+    expect(windows[1]).toBe(text.slice(WINDOW - OVERLAP, 2 * WINDOW - OVERLAP));
+    expect(windows.at(-1)).toBe(text.slice(text.length - (windows.at(-1) as string).length));
+
+    const repeated = all([value("'".repeat(1 << 20))]).flatMap((batch) => batch.text.windows);
+    expect(repeated).toHaveLength(2); // the full window, and the shorter last one
+  });
+
+  it('keeps every chunk within 4096 UTF-8 bytes, text outside ASCII included', () => {
+    const inputs = Array.from({ length: 3000 }, (_, i) => value(`日本語 ${i} 😀 テキスト`, i));
+    const batches = all(inputs);
+    const chunks = batches.flatMap((batch) => batch.text.texts);
+    expect(chunks.every((chunk) => Buffer.byteLength(chunk) <= 4096)).toBe(true);
+    const owners = batches.flatMap((batch) => unframed(batch, 'text').map(([, owner]) => owner));
+    expect(owners).toEqual(inputs.map((_, i) => i));
+  });
+
+  it('starts with a small batch and grows, covering the inputs in order', () => {
+    const inputs = Array.from({ length: 40_000 }, (_, i) => value(`note number ${i}, fine`, i));
+    const batches = all(inputs);
+    const sizes = batches.map((batch) => batch.text.windows.length);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(sizes[1]).toBeGreaterThan(3 * sizes[0]!);
+    expect(batches.flatMap((batch) => batch.text.owners)).toEqual(inputs.map((_, i) => i));
+  });
+
+  it('gives libinjection the first 2048 windows only', () => {
+    const inputs = Array.from({ length: 5000 }, (_, i) => value(`a b ${i}`, i));
+    const owners = all(inputs).flatMap((batch) => batch.valueOwners);
+    expect(owners).toEqual(inputs.slice(0, 2048).map((_, i) => i));
+  });
+});
