@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { batchesOf, OVERLAP, WINDOW, type Batch } from './attack-batches.js';
 import type { InputValue } from './attack-inputs.js';
 
-const value = (text: string, segment: string | number = 'x'): InputValue => ({ text, parent: null, segment });
-const all = (inputs: InputValue[]) => [...batchesOf(inputs)];
-/** Every window of every chunk, with the input it came from, as the chunks frame them. */
+const value = (text: string): InputValue => ({ text, parent: null, segment: 'x' });
+/** The batches, with each input numbered by its position (its `segment`), to tell where a window came from. */
+const all = (inputs: InputValue[]) => [...batchesOf(inputs.map((input, i) => ({ ...input, segment: i })))];
+const positionOf = (batch: Batch, owner: number) => batch.sources[owner]!.segment;
+/** Every window of every chunk, with the position of the input it came from, as the chunks frame them. */
 const unframed = (batch: Batch, kind: 'text' | 'path') => {
   const chunks = batch[kind];
   return chunks.texts.flatMap((text, i) => {
     const windows = text.slice(1, -1).split('\u0000');
     const from = chunks.starts[i]!;
     expect(windows).toEqual(chunks.windows.slice(from, from + windows.length));
-    return windows.map((window, k) => [window, chunks.owners[from + k]]);
+    return windows.map((window, k) => [window, positionOf(batch, chunks.owners[from + k]!)]);
   });
 };
 
@@ -26,7 +28,7 @@ describe('batchesOf', () => {
       ['c d', 2],
     ]);
     expect(batch!.values).toEqual(["a' b", 'x<y', 'c d']);
-    expect(batch!.valueOwners).toEqual([0, 1, 2]);
+    expect(batch!.valueOwners.map((owner) => positionOf(batch!, owner))).toEqual([0, 1, 2]);
   });
 
   it('leaves out plain tokens but keeps every other input at its own position', () => {
@@ -62,7 +64,7 @@ describe('batchesOf', () => {
   });
 
   it('keeps every chunk within 4096 UTF-8 bytes, text outside ASCII included', () => {
-    const inputs = Array.from({ length: 3000 }, (_, i) => value(`日本語 ${i} 😀 テキスト`, i));
+    const inputs = Array.from({ length: 3000 }, (_, i) => value(`日本語 ${i} 😀 テキスト`));
     const batches = all(inputs);
     const chunks = batches.flatMap((batch) => batch.text.texts);
     expect(chunks.every((chunk) => Buffer.byteLength(chunk) <= 4096)).toBe(true);
@@ -71,17 +73,26 @@ describe('batchesOf', () => {
   });
 
   it('starts with a small batch and grows, covering the inputs in order', () => {
-    const inputs = Array.from({ length: 40_000 }, (_, i) => value(`note number ${i}, fine`, i));
+    const inputs = Array.from({ length: 40_000 }, (_, i) => value(`note number ${i}, fine`));
     const batches = all(inputs);
     const sizes = batches.map((batch) => batch.text.windows.length);
     expect(batches.length).toBeGreaterThan(2);
     expect(sizes[1]).toBeGreaterThan(3 * sizes[0]!);
-    expect(batches.flatMap((batch) => batch.text.owners)).toEqual(inputs.map((_, i) => i));
+    const positions = batches.flatMap((batch) => batch.text.owners.map((owner) => positionOf(batch, owner)));
+    expect(positions).toEqual(inputs.map((_, i) => i));
+  });
+
+  it('carries a value longer than a batch on into the next ones', () => {
+    const text = Array.from({ length: 300_000 }, (_, i) => `w${i} `).join('');
+    const batches = all([value('a b'), value(text)]);
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches[0]!.sources.map((source) => source.segment)).toEqual([0, 1]);
+    for (const batch of batches.slice(1)) expect(batch.sources.map((source) => source.segment)).toEqual([1]);
   });
 
   it('gives libinjection the first 2048 windows only', () => {
-    const inputs = Array.from({ length: 5000 }, (_, i) => value(`a b ${i}`, i));
-    const owners = all(inputs).flatMap((batch) => batch.valueOwners);
+    const inputs = Array.from({ length: 5000 }, (_, i) => value(`a b ${i}`));
+    const owners = all(inputs).flatMap((batch) => batch.valueOwners.map((owner) => positionOf(batch, owner)));
     expect(owners).toEqual(inputs.slice(0, 2048).map((_, i) => i));
   });
 });

@@ -54,7 +54,7 @@ export function isPlainToken(text: string): boolean {
   return true;
 }
 
-/** Windows joined into chunks; `owners[i]` is the index of the input window `windows[i]` came from. */
+/** Windows joined into chunks; `owners[i]` is the index in the batch's `sources` of the input `windows[i]` came from. */
 export interface Chunks {
   /** Each chunk: its windows, each framed by NUL (`\0a\0b\0`). */
   texts: string[];
@@ -65,6 +65,8 @@ export interface Chunks {
 }
 
 export interface Batch {
+  /** The inputs judged in this batch, in order (a long value may continue in the next batch). */
+  sources: InputValue[];
   text: Chunks;
   /** Path forms (backslashes as slashes, `0x2f` decoded), which only the traversal rules read. */
   path: Chunks;
@@ -110,19 +112,25 @@ class ChunkBuilder {
 }
 
 /** The batches of a request's inputs, in input order; the caller stops pulling at the first finding. */
-export function* batchesOf(inputs: readonly InputValue[]): Generator<Batch> {
+export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
   const seenText = new Set<string>();
   const seenPath = new Set<string>();
   let libinjectionWindows = LIBINJECTION_BUDGET.windows;
   let libinjectionUnits = LIBINJECTION_BUDGET.units;
   let limit = FIRST_BATCH_UNITS;
   let units = 0;
+  let sources: InputValue[] = [];
   let text = new ChunkBuilder();
   let path = new ChunkBuilder();
   let values: string[] = [];
   let valueOwners: number[] = [];
 
-  const addText = (window: string, owner: number) => {
+  const ownerOf = (input: InputValue) => {
+    if (sources[sources.length - 1] !== input) sources.push(input);
+    return sources.length - 1;
+  };
+  const addText = (window: string, input: InputValue) => {
+    const owner = ownerOf(input);
     text.add(window, owner);
     if (libinjectionWindows > 0 && libinjectionUnits >= window.length) {
       values.push(window);
@@ -132,14 +140,15 @@ export function* batchesOf(inputs: readonly InputValue[]): Generator<Batch> {
     }
     units += window.length + 1;
   };
-  const addPath = (window: string, owner: number) => {
-    path.add(window, owner);
+  const addPath = (window: string, input: InputValue) => {
+    path.add(window, ownerOf(input));
     units += window.length + 1;
   };
   const close = (): Batch => {
     text.close();
     path.close();
-    const batch = { text: text.chunks, path: path.chunks, values, valueOwners };
+    const batch = { sources, text: text.chunks, path: path.chunks, values, valueOwners };
+    sources = [];
     text = new ChunkBuilder();
     path = new ChunkBuilder();
     values = [];
@@ -149,8 +158,7 @@ export function* batchesOf(inputs: readonly InputValue[]): Generator<Batch> {
     return batch;
   };
 
-  for (let owner = 0; owner < inputs.length; owner++) {
-    const input = inputs[owner]!;
+  for (const input of inputs) {
     let pathForm: string;
     if (input.pathOnly === true) {
       pathForm = normalisePathLike(input.text);
@@ -158,11 +166,11 @@ export function* batchesOf(inputs: readonly InputValue[]): Generator<Batch> {
       if (isPlainToken(input.text)) continue;
       // Most values fit one window: they skip the generator.
       if (input.text.length <= WINDOW) {
-        addText(input.text, owner);
+        addText(input.text, input);
         if (units >= limit) yield close();
       } else {
         for (const window of longWindows(input.text, seenText)) {
-          addText(window, owner);
+          addText(window, input);
           if (units >= limit) yield close();
         }
       }
@@ -170,11 +178,11 @@ export function* batchesOf(inputs: readonly InputValue[]): Generator<Batch> {
       if (pathForm === input.text) continue;
     }
     if (pathForm.length <= WINDOW) {
-      addPath(pathForm, owner);
+      addPath(pathForm, input);
       if (units >= limit) yield close();
     } else {
       for (const window of longWindows(pathForm, seenPath)) {
-        addPath(window, owner);
+        addPath(window, input);
         if (units >= limit) yield close();
       }
     }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createAttackDetector, isInspectedHeader, isPlainToken } from './attack-detector.js';
+import {
+  createAttackDetector,
+  createAttackEngine,
+  isInspectedHeader,
+  isPlainToken,
+} from './attack-detector.js';
 
 const detector = createAttackDetector();
 const line = (overrides: { path?: string; query?: string; headers?: Record<string, string | string[]> }) =>
@@ -144,6 +149,20 @@ describe('attack detector: where it looks', () => {
       rule_id: 'ATTACK_XSS',
       matched_location: 'body.87654',
     });
+  });
+
+  it('stops reading a body at the batch that holds its first finding', () => {
+    const engine = createAttackEngine();
+    let read = 0;
+    function* inputs() {
+      for (let i = 0; i < 100_000; i++) {
+        read += 1;
+        yield { text: i === 10 ? '<script>alert(1)</script>' : `note ${i}, fine`, parent: null, segment: i };
+      }
+    }
+    expect(engine.find(inputs())?.location).toBe('10');
+    expect(read).toBeLessThan(5000);
+    engine.dispose();
   });
 
   it('finds a payload deep inside a long value, past the engine’s 4096-byte limit', () => {

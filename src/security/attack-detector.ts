@@ -1,6 +1,6 @@
 import type { BlockReason } from '../logging/log-entry.js';
 import { createAttackEngine, type AttackEngine, type AttackFinding } from './attack-engine.js';
-import { collectBodyInputs, collectRequestLineInputs } from './attack-inputs.js';
+import { bodyInputs, collectRequestLineInputs } from './attack-inputs.js';
 import type { AttackCategory } from './attack-rules.js';
 import type { AttackDetector, InspectedRequestLine, RuleHit } from './security-types.js';
 
@@ -48,7 +48,7 @@ export function createAttackDetector(engine: AttackEngine = createAttackEngine()
     return engine.find(collectRequestLineInputs(request.path, request.query, request.headers));
   }
   function findInBody(body: unknown): AttackFinding | null {
-    return engine.find(collectBodyInputs(body));
+    return engine.find(bodyInputs(body));
   }
   return {
     findInRequestLine,

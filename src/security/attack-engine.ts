@@ -36,7 +36,7 @@ export interface AttackEngine {
    * The first finding, in input order (for one input: SQL injection, XSS, traversal, command injection).
    * Inputs marked `pathOnly` are read only as paths, by the traversal rules.
    */
-  find(inputs: readonly InputValue[]): AttackFinding | null;
+  find(inputs: Iterable<InputValue>): AttackFinding | null;
   dispose(): void;
 }
 
@@ -45,7 +45,7 @@ interface WafEvent {
   rule_matches: Array<{ parameters: Array<{ address: string; key_path: Array<string | number> }> }>;
 }
 
-/** A finding inside a batch: the input it came from, ranked by input order, then category. */
+/** A finding inside a batch: the input it came from (in the batch's sources), ranked by input order, then category. */
 interface Hit {
   owner: number;
   category: AttackCategory;
@@ -160,7 +160,7 @@ export function createAttackEngine(): AttackEngine {
           return {
             category: hit.category,
             rule: hit.rule,
-            location: locationOf(inputs[hit.owner]!),
+            location: locationOf(batch.sources[hit.owner]!),
           };
       }
       return null;

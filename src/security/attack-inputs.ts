@@ -144,32 +144,33 @@ export function collectRequestLineInputs(
 /**
  * Every key and string value of a parsed body, at any depth (walked with an explicit stack: no recursion
  * limit to hit), named `body.<key>.<key>` with array indexes as keys (`body.items.0`). A string body (text
- * or CSV) is inspected line by line as `body`.
+ * or CSV) is inspected line by line as `body`. Values are normalised as they are read: the engine stops
+ * reading at its first finding, so the rest of a large body that starts with an attack costs nothing.
  */
-export function collectBodyInputs(body: unknown): InputValue[] {
-  const out: InputValue[] = [];
+export function* bodyInputs(body: unknown): Generator<InputValue> {
   if (typeof body === 'string') {
-    for (const line of body.split('\n')) if (line !== '') out.push(valueAt(BODY, normaliseInput(line)));
-    return out;
+    for (const line of body.split('\n')) if (line !== '') yield valueAt(BODY, normaliseInput(line));
+    return;
   }
   if (body instanceof URLSearchParams) {
     for (const [name, value] of body) {
       const location = child(BODY, name);
-      out.push(valueAt(location, normaliseInput(name)), valueAt(location, normaliseInput(value)));
+      yield valueAt(location, normaliseInput(name));
+      yield valueAt(location, normaliseInput(value));
     }
-    return out;
+    return;
   }
   const stack: Array<{ value: unknown; location: Location }> = [{ value: body, location: BODY }];
   while (stack.length > 0) {
     const { value, location } = stack.pop()!;
     if (typeof value === 'string') {
-      out.push(valueAt(location, normaliseInput(value)));
+      yield valueAt(location, normaliseInput(value));
     } else if (Array.isArray(value)) {
       // Strings are taken on the spot, containers later: a wide array must not cost a stack entry each.
       const nested: Array<{ value: unknown; location: Location }> = [];
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (typeof item === 'string') out.push({ text: normaliseInput(item), parent: location, segment: i });
+        if (typeof item === 'string') yield { text: normaliseInput(item), parent: location, segment: i };
         else if (item !== null && typeof item === 'object')
           nested.push({ value: item, location: child(location, i) });
       }
@@ -178,10 +179,10 @@ export function collectBodyInputs(body: unknown): InputValue[] {
       const nested: Array<{ value: unknown; location: Location }> = [];
       for (const key of Object.keys(value)) {
         const item: unknown = (value as Record<string, unknown>)[key];
-        out.push({ text: normaliseInput(key), parent: location, segment: key });
+        yield { text: normaliseInput(key), parent: location, segment: key };
         if (typeof item === 'string') {
           if (!SECRET_FIELDS.has(key.toLowerCase()))
-            out.push({ text: normaliseInput(item), parent: location, segment: key });
+            yield { text: normaliseInput(item), parent: location, segment: key };
         } else if (item !== null && typeof item === 'object') {
           nested.push({ value: item, location: child(location, key) });
         }
@@ -189,5 +190,4 @@ export function collectBodyInputs(body: unknown): InputValue[] {
       for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     }
   }
-  return out;
 }
