@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchesOf, OVERLAP, WINDOW, type Batch } from './attack-batches.js';
+import { ASCII_WINDOW, batchesOf, OVERLAP, WINDOW, type Batch } from './attack-batches.js';
 import type { InputValue } from './attack-inputs.js';
 
 const value = (text: string): InputValue => ({ text, parent: null, segment: 'x' });
@@ -12,7 +12,7 @@ const unframed = (batch: Batch, kind: 'text' | 'path') => {
   return chunks.texts.flatMap((text, i) => {
     const windows = text.slice(1, -1).split('\u0000');
     const from = chunks.starts[i]!;
-    expect(windows).toEqual(chunks.windows.slice(from, from + windows.length));
+    expect(windows).toEqual(chunks.windows.slice(from, from + windows.length).map(chunks.form));
     return windows.map((window, k) => [window, positionOf(batch, chunks.owners[from + k]!)]);
   });
 };
@@ -51,16 +51,29 @@ describe('batchesOf', () => {
     ]);
   });
 
-  it('cuts long values into overlapping windows and judges a repeated window once', () => {
-    const text = Array.from({ length: 5000 }, (_, i) => ' abcdefghijklmnopqrstuvwxy'[i % 26]).join('');
-    const windows = all([value(text)]).flatMap((batch) => unframed(batch, 'text').map(([w]) => w));
-    expect(windows.every((w) => (w as string).length <= WINDOW)).toBe(true);
-    expect(windows[0]).toBe(text.slice(0, WINDOW));
-    expect(windows[1]).toBe(text.slice(WINDOW - OVERLAP, 2 * WINDOW - OVERLAP));
-    expect(windows.at(-1)).toBe(text.slice(text.length - (windows.at(-1) as string).length));
+  it.each([
+    ['ASCII', 'w', ASCII_WINDOW],
+    ['other', 'é', WINDOW],
+  ])('cuts long values of %s text into overlapping windows', (_, letter, size) => {
+    const text = Array.from({ length: 5000 }, (_, i) => `${letter}${i} `).join('');
+    const windows = all([value(text)]).flatMap((batch) => batch.text.windows);
+    expect(windows[0]).toBe(text.slice(0, size));
+    let start = 0;
+    for (const window of windows) {
+      expect(window).toBe(text.slice(start, start + window.length));
+      expect(Buffer.byteLength(window)).toBeLessThanOrEqual(4094);
+      start += window.length - OVERLAP;
+    }
+    expect(start + OVERLAP).toBe(text.length);
+  });
 
-    const repeated = all([value("'".repeat(1 << 20))]).flatMap((batch) => batch.text.windows);
-    expect(repeated).toHaveLength(2); // the full window, and the shorter last one
+  it('judges a repeated window of a long value once', () => {
+    expect(all([value("'".repeat(1 << 20))]).flatMap((batch) => batch.text.windows)).toEqual([
+      "'".repeat(ASCII_WINDOW),
+      "'".repeat((((1 << 20) - OVERLAP) % (ASCII_WINDOW - OVERLAP)) + OVERLAP),
+    ]);
+    const fivefold = 'ab cd'.repeat(200_000); // a period that the step does not divide
+    expect(all([value(fivefold)]).flatMap((batch) => batch.text.windows).length).toBeLessThanOrEqual(6);
   });
 
   it('keeps every chunk within 4096 UTF-8 bytes, text outside ASCII included', () => {

@@ -1,13 +1,14 @@
 import type { InputValue } from './attack-inputs.js';
-import { normalisePathLike } from './attack-normalise.js';
+import { normalisePathLike, readsDifferentlyAsPath } from './attack-normalise.js';
 import { VALUE_SEPARATOR } from './attack-rule-set.js';
 
 /**
  * Cuts a request's inputs into what the engine hands libddwaf in one run. libddwaf reads at most 4096
  * bytes of a string, silently, and its cost grows with rules × items. So:
- * - a value longer than a window is cut into overlapping windows (1360 UTF-16 units stay under 4096 UTF-8
- *   bytes; a payload shorter than the overlap is always whole in some window), and identical windows of
- *   long values are judged once (a megabyte of `'` is one window repeated);
+ * - a value longer than a window is cut into overlapping windows (3840 units of ASCII, 1360 UTF-16 units
+ *   of anything else: both under 4096 UTF-8 bytes; a payload shorter than the overlap is always whole in
+ *   some window), and identical windows of long values are judged once (a megabyte of `'` is one window
+ *   repeated);
  * - the regular expressions read windows framed and joined by NUL into chunks of at most 4096 bytes;
  *   libinjection reads one item per window, within a budget;
  * - a batch covers the inputs in order, the first small and each next one four times larger: a request
@@ -15,7 +16,10 @@ import { VALUE_SEPARATOR } from './attack-rule-set.js';
  *   handful of runs.
  */
 
+/** A window of text outside ASCII: 1360 UTF-16 units are at most 4080 UTF-8 bytes. */
 export const WINDOW = 1360;
+/** A window of ASCII text, one byte a unit: fewer windows, and less text read twice in the overlaps. */
+export const ASCII_WINDOW = 3840;
 export const OVERLAP = 256;
 /** What libddwaf reads of a string, in UTF-8 bytes. */
 const MAX_STRING_BYTES = 4096;
@@ -56,54 +60,71 @@ export function isPlainToken(text: string): boolean {
 
 /** Windows joined into chunks; `owners[i]` is the index in the batch's `sources` of the input `windows[i]` came from. */
 export interface Chunks {
-  /** Each chunk: its windows, each framed by NUL (`\0a\0b\0`). */
+  /** Each chunk: its windows in the form the rules read, each framed by NUL (`\0a\0b\0`). */
   texts: string[];
   /** Index in `windows` of each chunk's first window; the chunk ends where the next one starts. */
   starts: number[];
   windows: string[];
   owners: number[];
+  /** The form the rules read of a window (a chunk is the form of its windows joined). */
+  form: (window: string) => string;
 }
 
 export interface Batch {
   /** The inputs judged in this batch, in order (a long value may continue in the next batch). */
   sources: InputValue[];
   text: Chunks;
-  /** Path forms (backslashes as slashes, `0x2f` decoded), which only the traversal rules read. */
+  /**
+   * Values that read differently as paths (backslashes, `0x2f`), and the request's whole path, which only
+   * the traversal rules read, in their path form.
+   */
   path: Chunks;
   /** Windows for libinjection, one item each, with the input each came from. */
   values: string[];
   valueOwners: number[];
 }
 
+const asIs = (text: string) => text;
+
 class ChunkBuilder {
-  readonly chunks: Chunks = { texts: [], starts: [], windows: [], owners: [] };
-  private open = 0;
+  readonly chunks: Chunks;
+  /** The open chunk's windows between two empty ends, so that joining them by NUL frames every one. */
+  private open = [''];
   private openUnits = 0;
 
+  constructor(form: (text: string) => string) {
+    this.chunks = { texts: [], starts: [], windows: [], owners: [], form };
+  }
+
   add(window: string, owner: number): void {
-    if (this.open > 0 && this.openUnits + window.length + 1 > CHUNK_UNITS) this.close();
+    if (this.open.length > 1 && this.openUnits + window.length + 1 > CHUNK_UNITS) this.close();
     this.chunks.windows.push(window);
     this.chunks.owners.push(owner);
-    this.open += 1;
+    this.open.push(window);
     this.openUnits += window.length + 1;
   }
 
   close(): void {
-    if (this.open === 0) return;
-    const { windows } = this.chunks;
-    this.split(windows.length - this.open, windows.length);
-    this.open = 0;
+    const count = this.open.length - 1;
+    if (count === 0) return;
+    this.open.push('');
+    // The form of a chunk is the form of each window: both forms change characters, never a NUL.
+    this.push(this.chunks.form(this.open.join(VALUE_SEPARATOR)), this.chunks.windows.length - count, count);
+    this.open = [''];
     this.openUnits = 0;
   }
 
-  /** One chunk for windows [from, to), or halves of it while text outside ASCII makes it too long. */
-  private split(from: number, to: number): void {
-    const members = this.chunks.windows.slice(from, to);
-    const text = VALUE_SEPARATOR + members.join(VALUE_SEPARATOR) + VALUE_SEPARATOR;
-    if (to - from > 1 && Buffer.byteLength(text) > MAX_STRING_BYTES) {
-      const middle = from + Math.floor((to - from) / 2);
-      this.split(from, middle);
-      this.split(middle, to);
+  /** Keeps a chunk of `count` windows from `from`, or halves of it while text outside ASCII is too long. */
+  private push(text: string, from: number, count: number): void {
+    if (count > 1 && Buffer.byteLength(text) > MAX_STRING_BYTES) {
+      const half = Math.floor(count / 2);
+      for (const [start, size] of [
+        [from, half],
+        [from + half, count - half],
+      ] as const) {
+        const windows = this.chunks.windows.slice(start, start + size);
+        this.push(this.chunks.form(['', ...windows, ''].join(VALUE_SEPARATOR)), start, size);
+      }
       return;
     }
     this.chunks.texts.push(text);
@@ -120,8 +141,8 @@ export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
   let limit = FIRST_BATCH_UNITS;
   let units = 0;
   let sources: InputValue[] = [];
-  let text = new ChunkBuilder();
-  let path = new ChunkBuilder();
+  let text = new ChunkBuilder(asIs);
+  let path = new ChunkBuilder(normalisePathLike);
   let values: string[] = [];
   let valueOwners: number[] = [];
 
@@ -149,8 +170,8 @@ export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
     path.close();
     const batch = { sources, text: text.chunks, path: path.chunks, values, valueOwners };
     sources = [];
-    text = new ChunkBuilder();
-    path = new ChunkBuilder();
+    text = new ChunkBuilder(asIs);
+    path = new ChunkBuilder(normalisePathLike);
     values = [];
     valueOwners = [];
     units = 0;
@@ -159,13 +180,10 @@ export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
   };
 
   for (const input of inputs) {
-    let pathForm: string;
-    if (input.pathOnly === true) {
-      pathForm = normalisePathLike(input.text);
-    } else {
+    if (input.pathOnly !== true) {
       if (isPlainToken(input.text)) continue;
       // Most values fit one window: they skip the generator.
-      if (input.text.length <= WINDOW) {
+      if (fitsOneWindow(input.text)) {
         addText(input.text, input);
         if (units >= limit) yield close();
       } else {
@@ -174,14 +192,13 @@ export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
           if (units >= limit) yield close();
         }
       }
-      pathForm = normalisePathLike(input.text);
-      if (pathForm === input.text) continue;
+      if (!readsDifferentlyAsPath(input.text)) continue;
     }
-    if (pathForm.length <= WINDOW) {
-      addPath(pathForm, input);
+    if (fitsOneWindow(input.text)) {
+      addPath(input.text, input);
       if (units >= limit) yield close();
     } else {
-      for (const window of longWindows(pathForm, seenPath)) {
+      for (const window of longWindows(input.text, seenPath)) {
         addPath(window, input);
         if (units >= limit) yield close();
       }
@@ -190,14 +207,26 @@ export function* batchesOf(inputs: Iterable<InputValue>): Generator<Batch> {
   if (units > 0) yield close();
 }
 
+function fitsOneWindow(text: string): boolean {
+  return (
+    text.length <= WINDOW || (text.length <= ASCII_WINDOW && Buffer.byteLength(text) <= MAX_STRING_BYTES - 2)
+  );
+}
+
 /** The windows of a long value, cut as they are read; repeats of a window already seen are dropped. */
 function* longWindows(text: string, seen: Set<string>): Generator<string> {
-  for (let start = 0; start < text.length; start += WINDOW - OVERLAP) {
-    const window = text.slice(start, start + WINDOW);
-    if (!seen.has(window)) {
+  let previous = '';
+  for (let start = 0; ;) {
+    let window = text.slice(start, start + ASCII_WINDOW);
+    if (window.length > WINDOW && Buffer.byteLength(window) > MAX_STRING_BYTES - 2)
+      window = text.slice(start, start + WINDOW);
+    // A run that repeats with the step is the same window again: compared before it is hashed.
+    if (window !== previous && !seen.has(window)) {
       seen.add(window);
       yield window;
     }
-    if (start + WINDOW >= text.length) return;
+    previous = window;
+    if (start + window.length >= text.length) return;
+    start += window.length - OVERLAP;
   }
 }

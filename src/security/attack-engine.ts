@@ -112,7 +112,7 @@ export function createAttackEngine(): AttackEngine {
     const from = chunks.starts[index]!;
     const to = chunks.starts[index + 1] ?? chunks.windows.length;
     let best: Hit | null = null;
-    run({ [address]: chunks.windows.slice(from, to) }, (_, i, category, rule) => {
+    run({ [address]: chunks.windows.slice(from, to).map(chunks.form) }, (_, i, category, rule) => {
       const owner = chunks.owners[from + i];
       if (owner !== undefined) best = earlier(best, { owner, category, rule });
     });

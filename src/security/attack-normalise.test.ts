@@ -7,6 +7,7 @@ import {
   normaliseInput,
   normalisePathLike,
   parseQueryString,
+  readsDifferentlyAsPath,
 } from './attack-normalise.js';
 
 describe('percent-decoding', () => {
@@ -65,6 +66,11 @@ describe('normalisation', () => {
     expect(normalisePathLike('..\\..\\windows\\win.ini')).toBe('../../windows/win.ini');
     expect(normalisePathLike('0x2e0x2e0x2fetc')).toBe('../etc');
   });
+
+  it.each(['..\\x', '0x2E0x2e0X2F', 'a/b', '0x41 and 0x', 'plain text', '0X5c'])(
+    'tells whether %s reads differently as a path without building its path form',
+    (text) => expect(readsDifferentlyAsPath(text)).toBe(normalisePathLike(text) !== text),
+  );
 
   it('splits a query string into pairs, names decoded as the application reads them', () => {
     expect(parseQueryString('q=O%27Brien&tag=a&tag=b&flag&&x%5B0%5D=1')).toEqual([
