@@ -129,7 +129,7 @@ function pathologicalInputs() {
     ['JSON nested 1000 deep', flat(deep)],
     [`JSON array of ${wide.length} short strings`, flat(wide)],
     ['1 MiB of prose, no finding', { note: prose }],
-    [`JSON array of ${clean.length} varied strings, no finding`, flat(clean)],
+    [`JSON array of ${clean.length} strings, no finding`, flat(clean)],
   ];
 }
 
