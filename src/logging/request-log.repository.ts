@@ -1,14 +1,27 @@
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
-import { idFromBytes, idToBytes } from './log-entry.js';
+import { createDictionary } from './log-dictionary.js';
+import type { ApiCallRecord } from './log-entry.js';
+import {
+  idFromBytes,
+  idToBytes,
+  ipFromStored,
+  licenseKeyMaskFromStored,
+  referenceFromStored,
+  storedIp,
+  storedLicenseKeyMask,
+  storedReference,
+  type ReferenceColumn,
+} from './request-log.codec.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 500;
 
+/** Stored columns in insert order; `endpoint_id` and `user_agent_id` are dictionary codes. */
 const API_CALL_COLUMNS = [
   'id',
-  'endpoint',
+  'endpoint_id',
   'path',
   'method',
   'status',
@@ -18,8 +31,9 @@ const API_CALL_COLUMNS = [
   'api_key_id',
   'request_size',
   'response_size',
-  'user_agent',
+  'user_agent_id',
   'license_key',
+  'license_key_hash',
   'license_id',
   'customer_id',
   'product_id',
@@ -33,6 +47,9 @@ const API_CALL_COLUMNS = [
   'request_body',
   'request_body_truncated',
 ] as const;
+const READ_COLUMNS = API_CALL_COLUMNS.filter(
+  (c) => c !== 'endpoint_id' && c !== 'user_agent_id' && c !== 'license_key_hash',
+).map((c) => `api_call_log.${c}` as const);
 
 const BLOCKED_COLUMNS = [
   'id',
@@ -58,37 +75,146 @@ export interface LogListQuery {
   failedOnly?: boolean;
 }
 
-/** Rows as the service sees them: the id as the API shows it (`log_…`). */
-export type ApiCallRow = Omit<ApiCallLogTable, 'id' | 'license_key_hash'> & { id: string };
+/** Rows as the service sees them: every value in its shown form, the id as the API shows it (`log_…`). */
+export type ApiCallRow = Omit<ApiCallRecord, 'license_key_hash'>;
 export type BlockedRow = Omit<BlockedLogTable, 'id'> & { id: string };
-export type ApiCallInsert = Omit<ApiCallLogTable, 'id'> & { id: string };
+/** A journaled entry as the writer inserts it: the licence-key hash as bytes. */
+export type ApiCallInsert = Omit<ApiCallRecord, 'license_key_hash'> & { license_key_hash: Buffer | null };
 
-const insertApiCalls = createBulkInsert(
-  'api_call_log',
-  [...API_CALL_COLUMNS, 'license_key_hash'],
-  ROWS_PER_STATEMENT,
-);
+const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT);
 const insertBlocked = createBulkInsert('blocked_log', BLOCKED_COLUMNS, ROWS_PER_STATEMENT);
 
+const REFERENCE_CACHE_MAX = 4096;
+
+/**
+ * storedReference, remembered: the same keys, licences, customers and products come back entry after
+ * entry, and looking one up costs a fraction of decoding its ULID. The buffers are only ever read.
+ */
+function referenceEncoder(column: ReferenceColumn) {
+  const cache = new Map<string, Buffer | null>();
+  return (id: string | null): Buffer | null => {
+    if (id === null) return null;
+    let stored = cache.get(id);
+    if (stored === undefined) {
+      stored = storedReference(column, id);
+      if (cache.size >= REFERENCE_CACHE_MAX) cache.clear();
+      cache.set(id, stored);
+    }
+    return stored;
+  };
+}
+
+const storedApiKeyId = referenceEncoder('api_key_id');
+const storedLicenseId = referenceEncoder('license_id');
+const storedCustomerId = referenceEncoder('customer_id');
+const storedProductId = referenceEncoder('product_id');
+
+function storedRow(
+  row: ApiCallInsert,
+  endpointId: number | null,
+  userAgentId: number | null,
+): ApiCallLogTable {
+  return {
+    id: idToBytes(row.id),
+    endpoint_id: endpointId,
+    path: row.path,
+    method: row.method,
+    status: row.status,
+    response_time_us: row.response_time_us,
+    ip: storedIp(row.ip),
+    api_key: row.api_key,
+    api_key_id: storedApiKeyId(row.api_key_id),
+    request_size: row.request_size,
+    response_size: row.response_size,
+    user_agent_id: userAgentId,
+    license_key: storedLicenseKeyMask(row.license_key),
+    license_key_hash: row.license_key_hash,
+    license_id: storedLicenseId(row.license_id),
+    customer_id: storedCustomerId(row.customer_id),
+    product_id: storedProductId(row.product_id),
+    channel: row.channel,
+    direction: row.direction,
+    error_code: row.error_code,
+    error_message: row.error_message,
+    stack_trace: row.stack_trace,
+    validation_errors: row.validation_errors,
+    retry_count: row.retry_count,
+    request_body: row.request_body,
+    request_body_truncated: row.request_body_truncated,
+  };
+}
+
+type ReadRow = Omit<ApiCallLogTable, 'endpoint_id' | 'user_agent_id' | 'license_key_hash'> & {
+  endpoint: string | null;
+  user_agent: string | null;
+};
+
+function shownRow(row: ReadRow): ApiCallRow {
+  return {
+    ...row,
+    id: idFromBytes('log', row.id),
+    ip: ipFromStored(row.ip),
+    api_key_id: referenceFromStored('api_key_id', row.api_key_id),
+    license_key: licenseKeyMaskFromStored(row.license_key),
+    license_id: referenceFromStored('license_id', row.license_id),
+    customer_id: referenceFromStored('customer_id', row.customer_id),
+    product_id: referenceFromStored('product_id', row.product_id),
+  };
+}
+
+/**
+ * A key id names the key, whose masked form never changes and whose row is never deleted: the masked
+ * form is stored only for keys that did not authenticate, and read from the key for the others.
+ */
+async function withMaskedKeys(rows: ApiCallRow[], tx: Executor): Promise<ApiCallRow[]> {
+  const ids = new Set<string>();
+  for (const row of rows) if (row.api_key === null && row.api_key_id !== null) ids.add(row.api_key_id);
+  if (ids.size === 0) return rows;
+  const keys = await tx
+    .selectFrom('api_keys')
+    .select(['id', 'masked'])
+    .where('id', 'in', [...ids])
+    .execute();
+  const masked = new Map(keys.map((key) => [key.id, key.masked]));
+  for (const row of rows) {
+    if (row.api_key === null && row.api_key_id !== null) row.api_key = masked.get(row.api_key_id) ?? null;
+  }
+  return rows;
+}
+
 export function createRequestLogRepository(db: Db) {
+  const endpoints = createDictionary('log_endpoints');
+  const userAgents = createDictionary('log_user_agents');
+
   return {
     /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
     async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
-      // The rows are the writer's own, just parsed: converted in place rather than copied.
-      for (const row of apiCalls) (row as unknown as ApiCallLogTable).id = idToBytes(row.id);
+      const endpointIds: (number | null)[] = [];
+      const userAgentIds: (number | null)[] = [];
+      await endpoints.encode(
+        tx,
+        apiCalls.map((row) => row.endpoint),
+        endpointIds,
+      );
+      await userAgents.encode(
+        tx,
+        apiCalls.map((row) => row.user_agent),
+        userAgentIds,
+      );
+      const rows = apiCalls.map((row, i) => storedRow(row, endpointIds[i]!, userAgentIds[i]!));
+      // The blocked rows are the writer's own, just parsed: converted in place rather than copied.
       for (const row of blocked) (row as unknown as BlockedLogTable).id = idToBytes(row.id);
-      await insertApiCalls(apiCalls as unknown as ApiCallLogTable[], tx);
+      await insertApiCalls(rows, tx);
       await insertBlocked(blocked as unknown as BlockedLogTable[], tx);
     },
 
     async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {
-      // A key id names the key, whose masked form never changes and whose row is never deleted: the
-      // masked form is stored only for keys that did not authenticate.
       let q = tx
         .selectFrom('api_call_log')
-        .leftJoin('api_keys', 'api_keys.id', 'api_call_log.api_key_id')
-        .select(API_CALL_COLUMNS.filter((c) => c !== 'api_key').map((c) => `api_call_log.${c}` as const))
-        .select((eb) => eb.fn.coalesce('api_call_log.api_key', 'api_keys.masked').as('api_key'));
+        .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
+        .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
+        .select(READ_COLUMNS)
+        .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
       if (query.before) q = q.where('api_call_log.id', '<', idToBytes(query.before));
       if (query.fromId) q = q.where('api_call_log.id', '>=', idToBytes(query.fromId));
       if (query.toId) q = q.where('api_call_log.id', '<=', idToBytes(query.toId));
@@ -97,7 +223,7 @@ export function createRequestLogRepository(db: Db) {
         .orderBy('api_call_log.id', 'desc')
         .limit(query.limit + 1)
         .execute();
-      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
+      return withMaskedKeys(rows.map(shownRow), tx);
     },
 
     async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedRow[]> {
