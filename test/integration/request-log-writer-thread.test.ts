@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../../src/db/database.js';
 import { logWriterPlacement } from '../../src/logging/log-store-writer.js';
 import type { LogWriterThread } from '../../src/logging/log-writer-thread.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
+import { storedApiCalls } from '../helpers/request-logs.js';
 import { liftRateLimits } from '../helpers/security.js';
 
 async function metric(t: TestContext, name: string, log = 'api_calls'): Promise<number> {
@@ -19,11 +20,9 @@ async function metric(t: TestContext, name: string, log = 'api_calls'): Promise<
 }
 
 async function userAgentsInOrder(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom('api_call_log')
-    .select(['user_agent'])
-    .where('endpoint', '=', '/api/v1/products')
-    .orderBy('id', 'asc')
+  const rows = await storedApiCalls(db)
+    .where('log_endpoints.value', '=', '/api/v1/products')
+    .orderBy('api_call_log.id', 'asc')
     .execute();
   return rows.map((row) => row.user_agent ?? '');
 }
