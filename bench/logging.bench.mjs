@@ -1,7 +1,7 @@
 // The cost of the request logs: (1) POST /api/v1/licenses/validate with every log on against every
 // log off, two servers loaded in alternating rounds in one run; (2) entries per second the writer
-// alone commits to SQLite from the journal; (3) bytes per stored API-call entry, indexes included.
-// `npm run bench` builds dist/ first.
+// alone commits to SQLite from the journal, on its thread as in the server; (3) bytes per stored
+// API-call entry, indexes included. `npm run bench` builds dist/ first.
 //
 //   BENCH_DURATION    seconds per round (default 5); BENCH_ROUNDS rounds per server (default 3)
 //   BENCH_CONNECTIONS concurrent connections (default 50)
@@ -22,6 +22,7 @@ import { openDatabase } from '../dist/db/database.js';
 import { migrateToLatest } from '../dist/db/migrate.js';
 import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
+import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
 import { freePort, startNode, stopAll, waitUntil } from './processes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -86,6 +87,11 @@ async function alternating() {
     const sum = (list, field) => list.reduce((a, r) => a + r[field], 0);
     const rps = (s) => sum(results[s], 'rps') / results[s].length;
     const p99 = (s) => Math.max(...results[s].map((r) => r.p99));
+    for (const s of ['on', 'off']) {
+      console.log(
+        `logs ${s} rounds (req/s, p99 ms): ${results[s].map((r) => `${r.rps.toFixed(0)} ${r.p99}`).join(' | ')}`,
+      );
+    }
     return { onRps: rps('on'), offRps: rps('off'), onP99: p99('on'), offP99: p99('off'), results };
   } finally {
     await stopAll();
@@ -131,7 +137,8 @@ function entry(id, i) {
 
 async function writerAndSize() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'keymanager-bench-writer-'));
-  const database = openDatabase({ kind: 'sqlite', file: path.join(dataDir, 'keymanager.db') });
+  const file = path.join(dataDir, 'keymanager.db');
+  const database = openDatabase({ kind: 'sqlite', file });
   try {
     await migrateToLatest(database.db);
     const pages = async () => {
@@ -142,12 +149,14 @@ async function writerAndSize() {
     };
     await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db);
     const before = await pages();
+    const logger = pino({ level: 'silent' });
     const pipeline = createLogPipeline({
-      db: database.db,
+      // As the server writes: on its own thread and connection.
+      writer: createLogStoreWriter({ kind: 'sqlite', file }, database.db, logger),
       dataDir,
       spoolMaxBytes: 4 * 1024 * 1024 * 1024,
       registry: new Registry(),
-      logger: pino({ level: 'silent' }),
+      logger,
       lingerMs: 60_000,
     });
     const nextId = createLogIdGenerator({ now: () => new Date() });

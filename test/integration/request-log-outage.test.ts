@@ -303,7 +303,7 @@ describe.concurrent.each(DIALECTS)('request logs with their store away for 30 s 
       expect(visible.length).toBeGreaterThan(5);
       for (const sample of visible) expect(ids.filter((id) => id <= sample.last).length).toBe(sample.count);
       // PostgreSQL's writer yields between batches, so a reader saw the backlog arrive part by part (on
-      // SQLite the replay runs within one turn of this process's event loop: a reader here sees it whole).
+      // SQLite the writer thread replays it in a few full batches, often between two of these samples).
       const callOf = new Map(calls.map((c) => [c.marker, c]));
       const midReplay = visible.filter((sample) => {
         const call = callOf.get(rows[ids.indexOf(sample.last)]?.user_agent ?? '');
