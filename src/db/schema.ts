@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Timestamps are ISO 8601 UTC strings with milliseconds on both stores (PostgreSQL's
@@ -146,27 +146,35 @@ export interface ActivityLogTable {
   ip_bytes: Buffer | null;
 }
 
-/** Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migration 0003. */
+/**
+ * Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migrations 0003 and 0006.
+ * Stored forms are encoded and decoded in src/logging/request-log.codec.ts.
+ */
 export interface ApiCallLogTable {
-  /** The ULID of the `log_` id as 16 bytes (see idToBytes in src/logging/log-entry.ts). */
+  /** The ULID of the `log_` id as 16 bytes (idToBytes). */
   id: Buffer;
-  endpoint: string | null;
+  /** Code of the route pattern in `log_endpoints`. */
+  endpoint_id: number | null;
   path: string | null;
   /** METHOD_CODES index in src/logging/log-entry.ts. */
   method: number;
   status: number;
   response_time_us: number;
-  ip: string | null;
+  /** 4 or 16 bytes, or tagged text (storedIp). */
+  ip: Buffer | null;
   api_key: string | null;
-  api_key_id: string | null;
+  /** Ids of other records as their ULID's 16 bytes, the prefix implied by the column (storedReference). */
+  api_key_id: Buffer | null;
   request_size: number;
   response_size: number;
-  user_agent: string | null;
+  /** Code of the user agent in `log_user_agents`. */
+  user_agent_id: number | null;
+  /** The masked key's last four characters, or `~` + the whole mask (storedLicenseKeyMask). */
   license_key: string | null;
   license_key_hash: Buffer | null;
-  license_id: string | null;
-  customer_id: string | null;
-  product_id: string | null;
+  license_id: Buffer | null;
+  customer_id: Buffer | null;
+  product_id: Buffer | null;
   /** 0 api, 1 portal, 2 cli. */
   channel: number;
   /** 0 incoming, 1 outgoing. */
@@ -179,6 +187,14 @@ export interface ApiCallLogTable {
   retry_count: number | null;
   request_body: string | null;
   request_body_truncated: number | null;
+}
+
+/** A dictionary of the request logs: `log_endpoints` (route patterns), `log_user_agents`. */
+export interface LogDictionaryTable {
+  id: Generated<number>;
+  /** dictionaryHash of the value: unique, of fixed size. */
+  hash: Buffer;
+  value: string;
 }
 
 export interface BlockedLogTable {
@@ -211,8 +227,8 @@ export interface LogRollupStateTable {
 export interface ApiCallRollupTable {
   span: number;
   bucket: number;
-  /** '' when the entry has no route pattern. */
-  endpoint: string;
+  /** `log_endpoints` code; 0: none. */
+  endpoint_id: number;
   method: number;
   status: number;
   /** '' when the entry has none. */
@@ -224,7 +240,7 @@ export interface ApiCallRollupTable {
 export interface ApiCallLatencyRollupTable {
   span: number;
   bucket: number;
-  endpoint: string;
+  endpoint_id: number;
   /** LATENCY_BUCKETS index in src/logging/analytics/latency.ts. */
   latency_bucket: number;
   count: number;
@@ -306,6 +322,8 @@ export interface Database {
   settings: SettingsTable;
   activity_log: ActivityLogTable;
   api_call_log: ApiCallLogTable;
+  log_endpoints: LogDictionaryTable;
+  log_user_agents: LogDictionaryTable;
   blocked_log: BlockedLogTable;
   security_rules: SecurityRuleTable;
   security_allowlist: SecurityAllowlistTable;

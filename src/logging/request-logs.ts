@@ -4,6 +4,7 @@ import { createLogIdGenerator } from './log-entry.js';
 import { licenseKeyHasher, loadHashSecret } from './license-key-hash.js';
 import { createLogPipeline, type PipelineOptions } from './log-pipeline.js';
 import { createLogQueryService } from './log-query.service.js';
+import { createLogStoreWriter } from './log-store-writer.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 import { createRequestLogRepository } from './request-log.repository.js';
 import { createRequestLogger } from './request-logging.js';
@@ -17,8 +18,7 @@ export function createRequestLogs(
 ) {
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
   const pipeline = createLogPipeline({
-    db: core.db,
-    dialect: core.database.dialect,
+    writer: createLogStoreWriter(core.config.database, core.db, core.logger),
     dataDir: core.config.dataDir,
     spoolMaxBytes: core.config.logSpoolMaxBytes,
     registry: metrics.registry,

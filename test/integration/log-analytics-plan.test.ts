@@ -23,12 +23,12 @@ describe.each(DIALECTS)('analytics rollup query plans on %s', (dialect) => {
     for (let hour = 0; hour < DAYS * 24; hour++) {
       const bucket = FIRST_MINUTE + hour * 60;
       for (let e = 0; e < 10; e++) {
-        const endpoint = `/api/v1/resource${e}`;
+        const endpointId = e + 1;
         for (const span of [1, 60]) {
           counts.push({
             span,
             bucket,
-            endpoint,
+            endpoint_id: endpointId,
             method: 2,
             status: 200,
             error_code: '',
@@ -36,7 +36,14 @@ describe.each(DIALECTS)('analytics rollup query plans on %s', (dialect) => {
             count: 5,
           });
         }
-        latencies.push({ span: 60, bucket, endpoint, latency_bucket: 40 + e, count: 3, failures: 0 });
+        latencies.push({
+          span: 60,
+          bucket,
+          endpoint_id: endpointId,
+          latency_bucket: 40 + e,
+          count: 3,
+          failures: 0,
+        });
       }
       blocked.push({ span: 60, bucket, block_reason: 'RATE_LIMIT_EXCEEDED', method: 2, count: 1 });
     }
@@ -73,7 +80,7 @@ describe.each(DIALECTS)('analytics rollup query plans on %s', (dialect) => {
       'counts of one endpoint by error code',
       () =>
         t.services.analytics.rollups.sumApiCallsQuery(day, ['error_code'], {
-          endpoint: '/api/v1/resource3',
+          endpointId: 3,
           minStatus: 400,
         }),
       'api_call_rollup',

@@ -4,7 +4,8 @@ import * as loggingSettingsAndActivity from './0002-logging-settings-and-activit
 import * as requestLogs from './0003-request-logs.js';
 import * as securityRules from './0004-security-rules.js';
 import * as activityLogSearch from './0005-activity-log-search.js';
-import * as logRollups from './0006-log-rollups.js';
+import * as compactRequestLogs from './0006-compact-request-logs.js';
+import * as logRollups from './0008-log-rollups.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -13,7 +14,8 @@ const migrations: Record<string, Migration> = {
   '0003-request-logs': requestLogs,
   '0004-security-rules': securityRules,
   '0005-activity-log-search': activityLogSearch,
-  '0006-log-rollups': logRollups,
+  '0006-compact-request-logs': compactRequestLogs,
+  '0008-log-rollups': logRollups,
 };
 
 export const migrationProvider: MigrationProvider = {

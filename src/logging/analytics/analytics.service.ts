@@ -1,8 +1,10 @@
 import type { Db, Executor } from '../../db/database.js';
 import { validationError } from '../../http/errors.js';
 import type { Clock } from '../../shared/clock.js';
+import { dictionaryCode, dictionaryTexts } from '../log-dictionary.js';
 import { CHANNELS, methodCode } from '../log-entry.js';
-import type { AnalyticsLog, RequestLogRepository } from '../request-log.repository.js';
+import type { RequestLogRepository } from '../request-log.repository.js';
+import type { AnalyticsLog } from './entry-reads.js';
 import type {
   AuthFailures,
   EndpointStats,
@@ -35,12 +37,22 @@ export const AUTH_FAILURE_CODES = [
   'ERR_INSUFFICIENT_SCOPE',
 ];
 
+/** A code no dictionary gives: a filter on a route pattern never logged matches nothing. */
+const NO_CODE = -1;
+
 const logKey = (log: AnalysedLog): AnalyticsLog =>
   log === 'api-calls' ? 'api_calls' : log === 'failed-api-calls' ? 'failed_api_calls' : 'blocked';
 
-function apiCallFilter(log: AnalysedLog, query: Partial<TimeseriesQuery>): ApiCallFilter {
+/** The query's filters on the rollup columns; a route pattern as its code, read in the answer's snapshot. */
+async function apiCallFilter(
+  tx: Executor,
+  log: AnalysedLog,
+  query: Partial<TimeseriesQuery>,
+): Promise<ApiCallFilter> {
   const filter: ApiCallFilter = {};
-  if (query.endpoint !== undefined) filter.endpoint = query.endpoint;
+  if (query.endpoint !== undefined) {
+    filter.endpointId = (await dictionaryCode(tx, 'log_endpoints', query.endpoint)) ?? NO_CODE;
+  }
   if (query.method !== undefined) filter.method = methodCode(query.method);
   if (query.status !== undefined) filter.status = query.status;
   if (query.status_class !== undefined) {
@@ -59,7 +71,7 @@ const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((
  * Analytics over the request logs: rollups for whole buckets, the entries themselves for the uneven
  * edges and for what the fold has not reached yet, read in one snapshot. Counts and rates are exact;
  * percentiles, top addresses / licence keys / user agents and unique addresses carry the bounds
- * documented in ADR 0007.
+ * documented in ADR 0008.
  */
 export function createAnalyticsService(deps: {
   db: Db;
@@ -99,13 +111,13 @@ export function createAnalyticsService(deps: {
         ]);
       }
       const spans = COUNT_SPANS.filter((s) => s <= span);
-      const rows = await snapshot((tx) =>
+      const rows = await snapshot(async (tx) =>
         log === 'blocked'
           ? counts.blocked(tx, w, spans, ['bucket'], {
               blockReason: query.block_reason,
               method: query.method === undefined ? undefined : methodCode(query.method),
             })
-          : counts.apiCalls(tx, w, spans, ['bucket'], apiCallFilter(log, query)),
+          : counts.apiCalls(tx, w, spans, ['bucket'], await apiCallFilter(tx, log, query)),
       );
       const series = new Array<number>(points).fill(0);
       for (const row of rows) {
@@ -125,33 +137,34 @@ export function createAnalyticsService(deps: {
     async endpoints(log: AnalysedLog, query: WindowQuery): Promise<EndpointStats> {
       const w = windowOf(query);
       const onlyFailed = log === 'failed-api-calls';
-      const stats = new Map<string, { calls: number; failures: number; histogram: Map<number, number> }>();
-      const statOf = (endpoint: string) => {
+      const stats = new Map<number, { calls: number; failures: number; histogram: Map<number, number> }>();
+      const statOf = (endpoint: number) => {
         let s = stats.get(endpoint);
         if (!s) stats.set(endpoint, (s = { calls: 0, failures: 0, histogram: new Map() }));
         return s;
       };
       const addCounts = (r: {
-        endpoint: string;
+        endpoint_id: number;
         latency_bucket: number;
         count: number;
         failures: number;
       }) => {
         const n = onlyFailed ? r.failures : r.count;
         if (n === 0) return;
-        const s = statOf(r.endpoint);
+        const s = statOf(r.endpoint_id);
         s.calls += n;
         s.failures += r.failures;
         s.histogram.set(r.latency_bucket, (s.histogram.get(r.latency_bucket) ?? 0) + n);
       };
-      await snapshot(async (tx) => {
+      const names = await snapshot(async (tx) => {
         const { pieces, ranges } = await counts.coverage(tx, 'api_calls', w, LATENCY_SPANS);
         for (const piece of pieces) (await rollups.latencies(piece, tx)).forEach(addCounts);
         for (const r of ranges) (await entries.latencyHistogram(r, tx)).forEach(addCounts);
+        return dictionaryTexts(tx, 'log_endpoints', stats.keys());
       });
       const data = [...stats.entries()]
-        .map(([endpoint, s]) => ({
-          endpoint: endpoint === '' ? null : endpoint,
+        .map(([code, s]) => ({
+          endpoint: names.get(code) ?? null,
           calls: s.calls,
           failures: s.failures,
           success_rate: rate(s.calls - s.failures, s.calls),
@@ -200,7 +213,13 @@ export function createAnalyticsService(deps: {
         if (log === 'blocked') {
           for (const row of await counts.blocked(tx, w, COUNT_SPANS, [], {})) total += row.count;
         } else {
-          const rows = await counts.apiCalls(tx, w, COUNT_SPANS, ['status'], apiCallFilter(log, {}));
+          const rows = await counts.apiCalls(
+            tx,
+            w,
+            COUNT_SPANS,
+            ['status'],
+            await apiCallFilter(tx, log, {}),
+          );
           for (const row of rows) {
             total += row.count;
             if (Number(row.status) >= 400) failures += row.count;

@@ -1,4 +1,4 @@
-import type { ApiCallRollupRow, BlockedRollupRow } from '../request-log.repository.js';
+import type { ApiCallRollupRow, BlockedRollupRow } from './entry-reads.js';
 import { latencyBucket } from './latency.js';
 import { COUNT_SPANS, LATENCY_SPANS, MINUTE, TEN_MINUTES, minuteOf, msOfIdBytes } from './time-buckets.js';
 
@@ -35,7 +35,7 @@ export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
   const latencies = new Map<string, Counted & { failures: number }>();
   for (const row of rows) {
     const minute = minuteOf(msOfIdBytes(row.id));
-    const endpoint = row.endpoint ?? '';
+    const endpoint = row.endpoint_id ?? 0;
     const errorCode = row.error_code ?? '';
     const key = `${minute}|${endpoint}|${row.method}|${row.status}|${errorCode}|${row.channel}`;
     const found = counts.get(key);
@@ -44,7 +44,7 @@ export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
       counts.set(key, {
         span: MINUTE,
         bucket: minute,
-        endpoint,
+        endpoint_id: endpoint,
         method: row.method,
         status: row.status,
         error_code: errorCode,
@@ -64,7 +64,7 @@ export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
       latencies.set(latencyKey, {
         span: TEN_MINUTES,
         bucket: tenMinutes,
-        endpoint,
+        endpoint_id: endpoint,
         latency_bucket: latency,
         count: 1,
         failures: failed,

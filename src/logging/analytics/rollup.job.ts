@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db, Executor } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
-import type { AnalyticsLog, RequestLogRepository, ValueField } from '../request-log.repository.js';
+import type { RequestLogRepository } from '../request-log.repository.js';
+import type { AnalyticsLog, ValueField } from './entry-reads.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
 import { foldApiCalls, foldBlocked } from './rollup-fold.js';
 import type { RolledLog, RollupRepository, RollupState } from './rollup.repository.js';

@@ -1,7 +1,7 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { createBulkUpsert } from '../../db/bulk-upsert.js';
 import type { Db, Dialect, Executor } from '../../db/database.js';
-import type { AnalyticsLog, ValueField } from '../request-log.repository.js';
+import type { AnalyticsLog, ValueField } from './entry-reads.js';
 import type { RollupPiece } from './time-buckets.js';
 
 // Nine columns at most: far under either store's bound on parameters per statement.
@@ -11,7 +11,8 @@ export type RolledLog = 'api_calls' | 'blocked';
 
 /** Filters the rollups can answer: each is a column of the rollup rows. */
 export interface ApiCallFilter {
-  endpoint?: string;
+  /** A `log_endpoints` code; -1 (no code) matches nothing. */
+  endpointId?: number;
   method?: number;
   status?: number;
   minStatus?: number;
@@ -24,13 +25,13 @@ export interface BlockedFilter {
   method?: number;
 }
 
-export type ApiCallGroup = 'bucket' | 'endpoint' | 'status' | 'error_code';
+export type ApiCallGroup = 'bucket' | 'endpoint_id' | 'status' | 'error_code';
 export type BlockedGroup = 'bucket' | 'block_reason';
 
 /** A sum of rollup rows; only the grouped columns are present. */
 export interface ApiCallSum {
   bucket: number;
-  endpoint: string;
+  endpoint_id: number;
   status: number;
   error_code: string;
   count: number;
@@ -44,13 +45,13 @@ export interface RollupState {
 
 const upsertApiCalls = createBulkUpsert(
   'api_call_rollup',
-  ['span', 'bucket', 'endpoint', 'method', 'status', 'error_code', 'channel'],
+  ['span', 'bucket', 'endpoint_id', 'method', 'status', 'error_code', 'channel'],
   ['count'],
   ROWS_PER_STATEMENT,
 );
 const upsertLatency = createBulkUpsert(
   'api_call_latency_rollup',
-  ['span', 'bucket', 'endpoint', 'latency_bucket'],
+  ['span', 'bucket', 'endpoint_id', 'latency_bucket'],
   ['count', 'failures'],
   ROWS_PER_STATEMENT,
 );
@@ -75,11 +76,11 @@ function inPiece<DB, TB extends keyof DB, O>(
   return q.where(sql<boolean>`span = ${piece.span} and bucket >= ${piece.first} and bucket < ${piece.end}`);
 }
 
-/** The only code that speaks SQL to the rollup tables (see migration 0006 and ADR 0007). */
+/** The only code that speaks SQL to the rollup tables (see migration 0008 and ADR 0008). */
 export function createRollupRepository(db: Db, dialect: Dialect) {
   function apiCallQuery(tx: Executor, piece: RollupPiece, filter: ApiCallFilter) {
     let q = inPiece(tx.selectFrom('api_call_rollup'), piece);
-    if (filter.endpoint !== undefined) q = q.where('endpoint', '=', filter.endpoint);
+    if (filter.endpointId !== undefined) q = q.where('endpoint_id', '=', filter.endpointId);
     if (filter.method !== undefined) q = q.where('method', '=', filter.method);
     if (filter.status !== undefined) q = q.where('status', '=', filter.status);
     if (filter.minStatus !== undefined) q = q.where('status', '>=', filter.minStatus);
@@ -103,9 +104,9 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
 
   function latenciesQuery(piece: RollupPiece, tx: Executor = db) {
     return inPiece(tx.selectFrom('api_call_latency_rollup'), piece)
-      .select(['endpoint', 'latency_bucket'])
+      .select(['endpoint_id', 'latency_bucket'])
       .select((eb) => [eb.fn.sum<number>('count').as('count'), eb.fn.sum<number>('failures').as('failures')])
-      .groupBy(['endpoint', 'latency_bucket']);
+      .groupBy(['endpoint_id', 'latency_bucket']);
   }
 
   return {

@@ -1,11 +1,6 @@
 import type { Executor } from '../../db/database.js';
-import type {
-  AnalyticsLog,
-  IdRange,
-  RequestLogRepository,
-  ValueCount,
-  ValueField,
-} from '../request-log.repository.js';
+import type { RequestLogRepository } from '../request-log.repository.js';
+import type { AnalyticsLog, IdRange, ValueCount, ValueField } from './entry-reads.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
 import type { RollupRepository } from './rollup.repository.js';
 import { DAY, HOUR, idBytesAt, msOfMinute, planWindow } from './time-buckets.js';

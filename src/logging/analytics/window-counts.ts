@@ -1,10 +1,6 @@
 import type { Executor } from '../../db/database.js';
-import type {
-  RequestLogRepository,
-  ApiCallRollupRow,
-  BlockedRollupRow,
-  IdRange,
-} from '../request-log.repository.js';
+import type { RequestLogRepository } from '../request-log.repository.js';
+import type { ApiCallRollupRow, BlockedRollupRow, IdRange } from './entry-reads.js';
 import type { ApiCallFilter, BlockedFilter, RollupRepository, RolledLog } from './rollup.repository.js';
 import { idBytesAt, minuteOf, msOfIdBytes, planWindow, type RollupPiece } from './time-buckets.js';
 
@@ -60,7 +56,7 @@ function add(into: Map<string, GroupedCount>, values: Record<string, string | nu
 
 function apiCallMatches(row: ApiCallRollupRow, f: ApiCallFilter): boolean {
   return (
-    (f.endpoint === undefined || (row.endpoint ?? '') === f.endpoint) &&
+    (f.endpointId === undefined || (row.endpoint_id ?? 0) === f.endpointId) &&
     (f.method === undefined || row.method === f.method) &&
     (f.status === undefined || row.status === f.status) &&
     (f.minStatus === undefined || row.status >= f.minStatus) &&
@@ -72,7 +68,7 @@ function apiCallMatches(row: ApiCallRollupRow, f: ApiCallFilter): boolean {
 
 const apiCallColumn = {
   bucket: (row: ApiCallRollupRow) => minuteOf(msOfIdBytes(row.id)),
-  endpoint: (row: ApiCallRollupRow) => row.endpoint ?? '',
+  endpoint_id: (row: ApiCallRollupRow) => row.endpoint_id ?? 0,
   status: (row: ApiCallRollupRow) => row.status,
   error_code: (row: ApiCallRollupRow) => row.error_code ?? '',
 };

@@ -2,11 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import { columnTypes } from './dialect.js';
 
 /**
- * Rollups of the request logs for the analytics API (see ADR 0007). Buckets are UTC minutes since the
+ * Rollups of the request logs for the analytics API (see ADR 0008). Buckets are UTC minutes since the
  * epoch; `span` is the bucket's length in minutes (1, 60, 360 or 1440; response-time histograms
  * from 10), so one table holds every level and
  * a window is one key range per level. Every key column is NOT NULL (absent values are '' or 0) so
- * upserts meet their conflict target.
+ * upserts meet their conflict target. Route patterns are kept as their `log_endpoints` codes, as the
+ * API-call rows keep them (0: none).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const { postgres } = columnTypes(db);
@@ -27,7 +28,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       .createTable('api_call_rollup')
       .addColumn('span', 'integer', (c) => c.notNull())
       .addColumn('bucket', 'integer', (c) => c.notNull())
-      .addColumn('endpoint', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'integer', (c) => c.notNull())
       .addColumn('method', 'integer', (c) => c.notNull())
       .addColumn('status', 'integer', (c) => c.notNull())
       .addColumn('error_code', 'text', (c) => c.notNull())
@@ -36,7 +37,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addPrimaryKeyConstraint('api_call_rollup_pkey', [
         'span',
         'bucket',
-        'endpoint',
+        'endpoint_id',
         'method',
         'status',
         'error_code',
@@ -50,14 +51,14 @@ export async function up(db: Kysely<any>): Promise<void> {
       .createTable('api_call_latency_rollup')
       .addColumn('span', 'integer', (c) => c.notNull())
       .addColumn('bucket', 'integer', (c) => c.notNull())
-      .addColumn('endpoint', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'integer', (c) => c.notNull())
       .addColumn('latency_bucket', 'integer', (c) => c.notNull())
       .addColumn('count', 'bigint', (c) => c.notNull())
       .addColumn('failures', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint('api_call_latency_rollup_pkey', [
         'span',
         'bucket',
-        'endpoint',
+        'endpoint_id',
         'latency_bucket',
       ]),
   ).execute();
