@@ -223,6 +223,14 @@ export interface LogRollupStateTable {
   summarised_hour: number;
 }
 
+/** A ten-minute bucket (minutes since the epoch) that received entries the fold had already passed. */
+export interface LogRollupLateTable {
+  log: string;
+  bucket: number;
+  /** Bumped by each batch that marks the bucket. */
+  marks: number;
+}
+
 /** Rollup buckets: `span` minutes long (1, 60, 1440), starting at `bucket` minutes since the epoch (UTC). */
 export interface ApiCallRollupTable {
   span: number;
@@ -328,6 +336,7 @@ export interface Database {
   security_rules: SecurityRuleTable;
   security_allowlist: SecurityAllowlistTable;
   log_rollup_state: LogRollupStateTable;
+  log_rollup_late: LogRollupLateTable;
   api_call_rollup: ApiCallRollupTable;
   api_call_latency_rollup: ApiCallLatencyRollupTable;
   blocked_rollup: BlockedRollupTable;

@@ -2,6 +2,7 @@ import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 import { createEntryReads } from './analytics/entry-reads.js';
+import { markLateEntries } from './analytics/late-entries.js';
 import { createDictionary } from './log-dictionary.js';
 import type { ApiCallRecord } from './log-entry.js';
 import {
@@ -209,6 +210,16 @@ export function createRequestLogRepository(db: Db) {
       for (const row of blocked) (row as unknown as BlockedLogTable).id = idToBytes(row.id);
       await insertApiCalls(rows, tx);
       await insertBlocked(blocked as unknown as BlockedLogTable[], tx);
+      await markLateEntries(
+        tx,
+        'api_calls',
+        rows.map((row) => row.id),
+      );
+      await markLateEntries(
+        tx,
+        'blocked',
+        blocked.map((row) => (row as unknown as BlockedLogTable).id),
+      );
     },
 
     async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {

@@ -23,6 +23,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('summarised_hour', 'integer', (c) => c.notNull())
     .execute();
 
+  // Ten-minute buckets holding entries stored after the fold had passed them: refolded, then removed if
+  // no entry marked them meanwhile (`marks` unchanged).
+  await withoutRowid(
+    db.schema
+      .createTable('log_rollup_late')
+      .addColumn('log', 'text', (c) => c.notNull())
+      .addColumn('bucket', 'integer', (c) => c.notNull())
+      .addColumn('marks', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('log_rollup_late_pkey', ['log', 'bucket']),
+  ).execute();
+
   await withoutRowid(
     db.schema
       .createTable('api_call_rollup')
@@ -111,6 +122,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     'blocked_rollup',
     'api_call_latency_rollup',
     'api_call_rollup',
+    'log_rollup_late',
     'log_rollup_state',
   ]) {
     await db.schema.dropTable(table).execute();

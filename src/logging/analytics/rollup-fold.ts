@@ -2,7 +2,7 @@ import type { ApiCallRollupRow, BlockedRollupRow } from './entry-reads.js';
 import { latencyBucket } from './latency.js';
 import { COUNT_SPANS, LATENCY_SPANS, MINUTE, TEN_MINUTES, minuteOf, msOfIdBytes } from './time-buckets.js';
 
-type Counted = Record<string, string | number> & { span: number; bucket: number; count: number };
+export type Counted = Record<string, string | number> & { span: number; bucket: number; count: number };
 
 const floorTo = (minute: number, span: number) => minute - (minute % span);
 
@@ -72,23 +72,55 @@ export function foldApiCalls(rows: readonly ApiCallRollupRow[]) {
     }
   }
   return {
-    counts: [
-      ...counts.values(),
-      ...rollUp(
-        [...counts.values()],
-        COUNT_SPANS.filter((s) => s > MINUTE),
-        ['count'],
-      ),
-    ],
-    latencies: [
-      ...latencies.values(),
-      ...rollUp(
-        [...latencies.values()],
-        LATENCY_SPANS.filter((s) => s > TEN_MINUTES),
-        ['count', 'failures'],
-      ),
-    ],
+    counts: countsWithCoarser([...counts.values()]),
+    latencies: latenciesWithCoarser([...latencies.values()]),
   };
+}
+
+/** Minute counts (API calls or blocked requests) and their sums per hour, quarter-day and day. */
+export const countsWithCoarser = (minutes: Counted[]): Counted[] => [
+  ...minutes,
+  ...rollUp(
+    minutes,
+    COUNT_SPANS.filter((s) => s > MINUTE),
+    ['count'],
+  ),
+];
+
+/** Ten-minute response-time histograms and their sums per hour, quarter-day and day. */
+export const latenciesWithCoarser = (tenMinutes: Counted[]): Counted[] => [
+  ...tenMinutes,
+  ...rollUp(
+    tenMinutes,
+    LATENCY_SPANS.filter((s) => s > TEN_MINUTES),
+    ['count', 'failures'],
+  ),
+];
+
+/**
+ * What must be added to `stored` rows to make them `fresh` (same keys, one span): the rows whose sums
+ * differ, with the differences. Applied by the additive upserts, a refold is idempotent.
+ */
+export function countDelta(fresh: readonly Counted[], stored: readonly Counted[], sums: string[]): Counted[] {
+  const keyOf = (row: Counted) =>
+    Object.keys(row)
+      .filter((k) => !sums.includes(k))
+      .sort()
+      .map((k) => String(row[k]))
+      .join('|');
+  const delta = new Map<string, Counted>();
+  for (const [rows, sign] of [
+    [fresh, 1],
+    [stored, -1],
+  ] as const) {
+    for (const row of rows) {
+      const key = keyOf(row);
+      const found = delta.get(key) ?? { ...row, ...Object.fromEntries(sums.map((s) => [s, 0])) };
+      for (const s of sums) (found[s] as number) += sign * Number(row[s]);
+      delta.set(key, found);
+    }
+  }
+  return [...delta.values()].filter((row) => sums.some((s) => row[s] !== 0));
 }
 
 export function foldBlocked(rows: readonly BlockedRollupRow[]) {
@@ -107,12 +139,5 @@ export function foldBlocked(rows: readonly BlockedRollupRow[]) {
         count: 1,
       });
   }
-  return [
-    ...counts.values(),
-    ...rollUp(
-      [...counts.values()],
-      COUNT_SPANS.filter((s) => s > MINUTE),
-      ['count'],
-    ),
-  ];
+  return countsWithCoarser([...counts.values()]);
 }

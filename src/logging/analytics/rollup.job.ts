@@ -4,7 +4,9 @@ import type { Clock } from '../../shared/clock.js';
 import type { RequestLogRepository } from '../request-log.repository.js';
 import type { AnalyticsLog, ValueField } from './entry-reads.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
+import { lateBuckets } from './late-entries.js';
 import { foldApiCalls, foldBlocked } from './rollup-fold.js';
+import { refoldLateBucket } from './rollup-refold.js';
 import type { RolledLog, RollupRepository, RollupState } from './rollup.repository.js';
 import { DAY, HOUR, idBytesAt, minuteOf, msOfIdBytes, msOfMinute } from './time-buckets.js';
 
@@ -24,6 +26,9 @@ export interface RollupJobOptions {
   /** Values kept per field and closed hour (the rest leave their largest count as the error bound). */
   topValuesPerHour?: number;
 }
+
+/** Marked buckets refolded per run at most: a bucket marked again and again cannot hold the fold back. */
+const LATE_BUCKETS_PER_RUN = 100;
 
 /** What each log's closed hours summarise: its high-cardinality fields. */
 const SUMMARISED: Record<RolledLog, [AnalyticsLog, ValueField][]> = {
@@ -163,10 +168,34 @@ export function createRollupJob(options: RollupJobOptions) {
     });
   }
 
+  /** Late entries: each marked bucket refolded in its own transaction, its closed hour summarised again. */
+  async function refoldLate(log: RolledLog): Promise<void> {
+    for (const mark of await lateBuckets(db, log, LATE_BUCKETS_PER_RUN)) {
+      if (stopped) return;
+      await db.transaction().execute(async (tx) => {
+        const state = await rollups.lockState(log, tx);
+        const changed = await refoldLateBucket(
+          { entries, rollups, pageSize: batchSize },
+          log,
+          mark,
+          state,
+          tx,
+        );
+        const hour = mark.bucket - (mark.bucket % HOUR);
+        if (!changed || hour > state.summarisedHour) return;
+        await summariseHour(log, hour, tx);
+        const day = hour - (hour % DAY);
+        if (day + DAY - HOUR <= state.summarisedHour) await summariseDay(log, day, tx);
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   async function foldAll(): Promise<void> {
     const settledMs = clock.now().getTime() - settleMs;
     const before = idBytesAt(settledMs);
     for (const log of ['api_calls', 'blocked'] as const) {
+      await refoldLate(log);
       while (!stopped && (await foldBatch(log, before, settledMs))) {
         // Yield between batches so a long catch-up never holds the event loop for long.
         await new Promise((resolve) => setImmediate(resolve));

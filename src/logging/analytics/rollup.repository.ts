@@ -149,6 +149,23 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
     addLatencies: (rows: Record<string, unknown>[], tx: Executor) => upsertLatency(rows, tx),
     addBlocked: (rows: Record<string, unknown>[], tx: Executor) => upsertBlocked(rows, tx),
 
+    /** The finest rows of one ten-minute bucket as stored (minute counts; its response-time histogram). */
+    async finestRows(log: RolledLog, tenMinutes: number, tx: Executor) {
+      const piece = { span: 1, first: tenMinutes, end: tenMinutes + 10 };
+      if (log === 'blocked') {
+        return {
+          counts: await inPiece(tx.selectFrom('blocked_rollup'), piece).selectAll().execute(),
+          latencies: [],
+        };
+      }
+      return {
+        counts: await inPiece(tx.selectFrom('api_call_rollup'), piece).selectAll().execute(),
+        latencies: await inPiece(tx.selectFrom('api_call_latency_rollup'), { ...piece, span: 10 })
+          .selectAll()
+          .execute(),
+      };
+    },
+
     /** A closed hour's or day's top values and summary. */
     async saveSummary(
       summary: {
@@ -164,6 +181,11 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       tx: Executor,
     ): Promise<void> {
       const { log, field, span, bucket } = summary;
+      // A summary is replaced whole: an hour is summarised again when late entries reach it.
+      await tx
+        .deleteFrom('log_top_values')
+        .where(sql<boolean>`log = ${log} and field = ${field} and span = ${span} and bucket = ${bucket}`)
+        .execute();
       await upsertTopValues(
         top.map((t) => ({ log, field, span, bucket, value: t.value, label: t.label, count: t.count })),
         tx,
@@ -179,7 +201,13 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
           dropped_max: summary.droppedMax,
           sketch: summary.sketch ? Buffer.from(summary.sketch) : null,
         })
-        .onConflict((oc) => oc.columns(['log', 'field', 'span', 'bucket']).doNothing())
+        .onConflict((oc) =>
+          oc.columns(['log', 'field', 'span', 'bucket']).doUpdateSet((eb) => ({
+            distinct_values: eb.ref('excluded.distinct_values'),
+            dropped_max: eb.ref('excluded.dropped_max'),
+            sketch: eb.ref('excluded.sketch'),
+          })),
+        )
         .execute();
     },
 
