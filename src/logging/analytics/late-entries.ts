@@ -53,6 +53,18 @@ export async function lateBuckets(tx: Executor, log: RolledLog, limit: number): 
   return rows.map((r) => ({ bucket: r.bucket, marks: Number(r.marks) }));
 }
 
+/** Whether a bucket in [first, end) minutes is marked. */
+export async function hasLateBucket(tx: Executor, log: RolledLog, first: number, end: number) {
+  const row = await tx
+    .selectFrom('log_rollup_late')
+    .select('bucket')
+    .where('log', '=', log)
+    .where('bucket', '>=', first)
+    .where('bucket', '<', end)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Removes a refolded mark unless a batch marked the bucket again meanwhile (then it is refolded again). */
 export async function clearLateBucket(tx: Executor, log: RolledLog, mark: LateMark): Promise<void> {
   await tx

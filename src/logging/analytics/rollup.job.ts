@@ -2,9 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db, Executor } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
 import type { RequestLogRepository } from '../request-log.repository.js';
-import type { AnalyticsLog, ValueField } from './entry-reads.js';
+import type { AnalyticsLog, ValueCount, ValueField } from './entry-reads.js';
 import { addToSketch, emptySketch, estimateDistinct, mergeSketch } from './ip-sketch.js';
-import { lateBuckets } from './late-entries.js';
+import { hasLateBucket, lateBuckets } from './late-entries.js';
 import { foldApiCalls, foldBlocked } from './rollup-fold.js';
 import { refoldLateBucket } from './rollup-refold.js';
 import type { RolledLog, RollupRepository, RollupState } from './rollup.repository.js';
@@ -22,10 +22,13 @@ export interface RollupJobOptions {
    */
   settleMs?: number;
   intervalMs?: number;
+  /** Entries per fold transaction. */
   batchSize?: number;
   /** Values kept per field and closed hour (the rest leave their largest count as the error bound). */
   topValuesPerHour?: number;
 }
+
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Marked buckets refolded per run at most: a bucket marked again and again cannot hold the fold back. */
 const LATE_BUCKETS_PER_RUN = 100;
@@ -56,16 +59,37 @@ export function createRollupJob(options: RollupJobOptions) {
   const { db, entries, rollups, clock, logger } = options;
   const settleMs = options.settleMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 5_000;
-  const batchSize = options.batchSize ?? 20_000;
+  // Each batch is one transaction: on SQLite it holds the event loop (and the connection) throughout.
+  const batchSize = options.batchSize ?? 1_000;
   const topPerHour = options.topValuesPerHour ?? 100;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
 
-  async function summariseHour(log: RolledLog, hour: number, tx: Executor): Promise<void> {
-    const range = { from: idBytesAt(msOfMinute(hour)), before: idBytesAt(msOfMinute(hour + HOUR)) };
-    for (const [summaryLog, field] of SUMMARISED[log]) {
-      const counts = await entries.countValues(summaryLog, field, range, tx);
+  /**
+   * Every value of each summarised field in a closed hour with its count, read a minute at a time:
+   * outside a transaction the event loop runs between the reads, so a busy hour never holds it.
+   */
+  async function hourCounts(log: RolledLog, hour: number, tx?: Executor): Promise<ValueCount[][]> {
+    const merged = SUMMARISED[log].map(() => new Map<string, ValueCount>());
+    for (let minute = hour; minute < hour + HOUR; minute++) {
+      const range = { from: idBytesAt(msOfMinute(minute)), before: idBytesAt(msOfMinute(minute + 1)) };
+      for (const [i, [summaryLog, field]] of SUMMARISED[log].entries()) {
+        for (const v of await entries.countValues(summaryLog, field, range, tx ?? db)) {
+          const found = merged[i]!.get(v.value);
+          if (found) found.count += v.count;
+          else merged[i]!.set(v.value, v);
+        }
+      }
+      if (!tx) await yieldToLoop();
+    }
+    return merged.map((values) => [...values.values()].sort((a, b) => b.count - a.count));
+  }
+
+  async function summariseHour(log: RolledLog, hour: number, tx: Executor, read?: ValueCount[][]) {
+    const all = read ?? (await hourCounts(log, hour, tx));
+    for (const [i, [summaryLog, field]] of SUMMARISED[log].entries()) {
+      const counts = all[i]!;
       if (counts.length === 0) continue;
       let sketch: Uint8Array | null = null;
       if (field === 'ip') {
@@ -119,8 +143,34 @@ export function createRollupJob(options: RollupJobOptions) {
     }
   }
 
-  /** One batch of one log; false once the log has caught up. */
-  async function foldBatch(log: RolledLog, before: Buffer, settledMs: number): Promise<boolean> {
+  /**
+   * Summarises the closed hours after the last summarised one, up to `foldedUntil`: each hour read
+   * outside any transaction, then saved in a short one unless another process saved it first. An hour
+   * with late entries waiting for their refold is read again inside that transaction (rare).
+   */
+  async function summariseClosedHours(log: RolledLog, foldedUntil: number): Promise<void> {
+    while (!stopped) {
+      const { summarisedHour } = await rollups.readState(log);
+      const hour = summarisedHour + HOUR;
+      if (summarisedHour < 0 || msOfMinute(hour + HOUR) > foldedUntil) return;
+      const counts = await hourCounts(log, hour);
+      const saved = await db.transaction().execute(async (tx) => {
+        const state = await rollups.lockState(log, tx);
+        if (state.summarisedHour !== summarisedHour) return false;
+        // Late entries of the hour may have been stored after its minutes were read: read it again here.
+        const late = await hasLateBucket(tx, log, hour, hour + HOUR);
+        await summariseHour(log, hour, tx, late ? undefined : counts);
+        await rollups.saveState(log, { lastId: state.lastId, summarisedHour: hour }, tx);
+        if ((hour + HOUR) % DAY === 0) await summariseDay(log, hour + HOUR - DAY, tx);
+        return true;
+      });
+      if (!saved) return;
+      await yieldToLoop();
+    }
+  }
+
+  /** One batch of one log: whether it was full, and the instant before which every entry is folded. */
+  async function foldBatch(log: RolledLog, before: Buffer, settledMs: number) {
     return db.transaction().execute(async (tx) => {
       const state = await rollups.lockState(log, tx);
       const range = { after: state.lastId, before };
@@ -150,21 +200,12 @@ export function createRollupJob(options: RollupJobOptions) {
       // may share its millisecond), else the settled bound itself.
       const foldedUntil = full ? msOfIdBytes(lastId) : settledMs;
       const next: RollupState = { lastId, summarisedHour: state.summarisedHour };
-      let hour = state.summarisedHour >= 0 ? state.summarisedHour + HOUR : null;
-      if (hour === null && firstMs !== null) {
-        hour = minuteOf(firstMs) - (minuteOf(firstMs) % HOUR);
+      if (state.summarisedHour < 0 && firstMs !== null) {
         // Nothing was logged before this hour: no earlier hour needs a summary.
-        next.summarisedHour = hour - HOUR;
-      }
-      if (hour !== null) {
-        for (; msOfMinute(hour + HOUR) <= foldedUntil; hour += HOUR) {
-          await summariseHour(log, hour, tx);
-          next.summarisedHour = hour;
-          if ((hour + HOUR) % DAY === 0) await summariseDay(log, hour + HOUR - DAY, tx);
-        }
+        next.summarisedHour = minuteOf(firstMs) - (minuteOf(firstMs) % HOUR) - HOUR;
       }
       await rollups.saveState(log, next, tx);
-      return full;
+      return { full, foldedUntil };
     });
   }
 
@@ -187,7 +228,7 @@ export function createRollupJob(options: RollupJobOptions) {
         const day = hour - (hour % DAY);
         if (day + DAY - HOUR <= state.summarisedHour) await summariseDay(log, day, tx);
       });
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToLoop();
     }
   }
 
@@ -196,9 +237,12 @@ export function createRollupJob(options: RollupJobOptions) {
     const before = idBytesAt(settledMs);
     for (const log of ['api_calls', 'blocked'] as const) {
       await refoldLate(log);
-      while (!stopped && (await foldBatch(log, before, settledMs))) {
+      while (!stopped) {
+        const { full, foldedUntil } = await foldBatch(log, before, settledMs);
+        await summariseClosedHours(log, foldedUntil);
+        if (!full) break;
         // Yield between batches so a long catch-up never holds the event loop for long.
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToLoop();
       }
     }
   }
