@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { PostgresAdapter } from 'kysely';
 import type { Db, Executor } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
 import type { RequestLogRepository } from '../request-log.repository.js';
@@ -59,21 +60,25 @@ export function createRollupJob(options: RollupJobOptions) {
   const { db, entries, rollups, clock, logger } = options;
   const settleMs = options.settleMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 5_000;
-  // Each batch is one transaction: on SQLite it holds the event loop (and the connection) throughout.
-  const batchSize = options.batchSize ?? 1_000;
+  // On SQLite a statement runs on the event loop and a transaction holds the one connection: short
+  // steps. PostgreSQL runs them elsewhere: larger steps fold faster.
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const batchSize = options.batchSize ?? (postgres ? 20_000 : 1_000);
+  const summarySlice = postgres ? HOUR : 1;
   const topPerHour = options.topValuesPerHour ?? 100;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopped = false;
 
   /**
-   * Every value of each summarised field in a closed hour with its count, read a minute at a time:
-   * outside a transaction the event loop runs between the reads, so a busy hour never holds it.
+   * Every value of each summarised field in a closed hour with its count, read a minute at a time on
+   * SQLite: outside a transaction the event loop runs between the reads, so a busy hour never holds it.
    */
   async function hourCounts(log: RolledLog, hour: number, tx?: Executor): Promise<ValueCount[][]> {
     const merged = SUMMARISED[log].map(() => new Map<string, ValueCount>());
-    for (let minute = hour; minute < hour + HOUR; minute++) {
-      const range = { from: idBytesAt(msOfMinute(minute)), before: idBytesAt(msOfMinute(minute + 1)) };
+    for (let minute = hour; minute < hour + HOUR; minute += summarySlice) {
+      const end = minute + summarySlice;
+      const range = { from: idBytesAt(msOfMinute(minute)), before: idBytesAt(msOfMinute(end)) };
       for (const [i, [summaryLog, field]] of SUMMARISED[log].entries()) {
         for (const v of await entries.countValues(summaryLog, field, range, tx ?? db)) {
           const found = merged[i]!.get(v.value);
