@@ -4,6 +4,7 @@
 //
 //   BENCH_EXPORT_ROWS      entries seeded and exported, per log (default 1000000)
 //   BENCH_EXPORT_LOGS      which logs (default activity,api-calls)
+//   BENCH_EXPORT_PAGE      rows read per query (default: the exporter's own)
 //   BENCH_POSTGRES_URL     also run on PostgreSQL (a fresh schema, dropped afterwards)
 //   BENCH_POSTGRES_ROWS    entries for PostgreSQL (default BENCH_EXPORT_ROWS)
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ const PG_URL = process.env.BENCH_POSTGRES_URL;
 const PG_ROWS = Number(process.env.BENCH_POSTGRES_ROWS ?? ROWS);
 const LOGS = (process.env.BENCH_EXPORT_LOGS ?? 'activity,api-calls').split(',');
 const GOAL = 200_000;
+const PAGE = process.env.BENCH_EXPORT_PAGE ? { pageSize: Number(process.env.BENCH_EXPORT_PAGE) } : {};
 const SEED_BATCH = 10_000;
 const MB = 1024 * 1024;
 
@@ -178,10 +180,16 @@ async function exportOnce(reader, format, rows) {
     },
   });
   const started = performance.now();
-  const stream = await exportStream(format, reader.columns, reader.list, {
-    limit: 50,
-    to: '2100-01-01T00:00:00.000Z',
-  });
+  const stream = await exportStream(
+    format,
+    reader.columns,
+    reader.list,
+    {
+      limit: 50,
+      to: '2100-01-01T00:00:00.000Z',
+    },
+    PAGE,
+  );
   await pipeline(stream, sink);
   const seconds = (performance.now() - started) / 1000;
   // The collections while sampling cost time too: report the rate of a second, unsampled run.
@@ -192,10 +200,16 @@ async function unsampledRate(reader, format, rows) {
   let bytes = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const stream = await exportStream(format, reader.columns, reader.list, {
-    limit: 50,
-    to: '2100-01-01T00:00:00.000Z',
-  });
+  const stream = await exportStream(
+    format,
+    reader.columns,
+    reader.list,
+    {
+      limit: 50,
+      to: '2100-01-01T00:00:00.000Z',
+    },
+    PAGE,
+  );
   await pipeline(
     stream,
     new Writable({
