@@ -73,20 +73,26 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
 
-/** idFromBytes of the bytes `hex` spells (either case), without making them a Buffer first. */
+const CROCKFORD_CODES = Array.from(CROCKFORD, (c) => c.charCodeAt(0));
+const idCodes: number[] = new Array<number>(ULID_LENGTH).fill(0);
+
+/**
+ * idFromBytes of the bytes `hex` spells (either case), without making them a Buffer first, and its
+ * characters made into one string at the end rather than one string per character added.
+ */
 export function idFromHex(prefix: string, hex: string): string {
-  let text = '';
   let acc = 0;
   let bits = 2;
+  let n = 0;
   for (let i = 0; i < hex.length; i++) {
     acc = ((acc << 4) | HEX_VALUE[hex.charCodeAt(i)]!) & 0xff;
     bits += 4;
     if (bits >= 5) {
       bits -= 5;
-      text += CROCKFORD[(acc >> bits) & 31];
+      idCodes[n++] = CROCKFORD_CODES[(acc >> bits) & 31]!;
     }
   }
-  return `${prefix}_${text}`;
+  return `${prefix}_${String.fromCharCode.apply(null, n === ULID_LENGTH ? idCodes : idCodes.slice(0, n))}`;
 }
 
 // A value that has no compact form is stored as 0xFF then its UTF-8 (which never holds 0xFF), with a

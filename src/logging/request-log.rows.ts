@@ -1,6 +1,12 @@
 import { hexOf } from '../db/array-rows.js';
 import type { Executor } from '../db/database.js';
-import { idFromHex, ipFromHex, licenseKeyMaskFromStored, referenceFromHex } from './request-log.codec.js';
+import {
+  idFromHex,
+  ipFromHex,
+  licenseKeyMaskFromStored,
+  referenceFromHex,
+  type ReferenceColumn,
+} from './request-log.codec.js';
 import type { ApiCallRow, BlockedRow } from './request-log.repository.js';
 
 /**
@@ -8,6 +14,31 @@ import type { ApiCallRow, BlockedRow } from './request-log.repository.js';
  * binary columns as hex text, and the rows they give in their shown form. Each select list and the
  * function reading its rows go together: the function takes the values by position.
  */
+
+const REFERENCE_CACHE_MAX = 4096;
+
+/**
+ * referenceFromHex, remembered: the same keys, licences, customers and products come back row after row,
+ * and looking one up costs less than decoding it and leaves no new string behind to collect.
+ */
+function referenceReader(column: ReferenceColumn) {
+  const cache = new Map<string, string | null>();
+  return (hex: string | null): string | null => {
+    if (!hex) return null;
+    let id = cache.get(hex);
+    if (id === undefined) {
+      id = referenceFromHex(column, hex);
+      if (cache.size >= REFERENCE_CACHE_MAX) cache.clear();
+      cache.set(hex, id);
+    }
+    return id;
+  };
+}
+
+const apiKeyId = referenceReader('api_key_id');
+const licenseId = referenceReader('license_id');
+const customerId = referenceReader('customer_id');
+const productId = referenceReader('product_id');
 
 export function apiCallSelection(tx: Executor) {
   return [
@@ -50,13 +81,13 @@ export function apiCallRow(values: unknown[]): ApiCallRow {
     response_time_us: v[4]!,
     ip: ipFromHex(v[5]!),
     api_key: v[6]!,
-    api_key_id: referenceFromHex('api_key_id', v[7]!),
+    api_key_id: apiKeyId(v[7]!),
     request_size: v[8]!,
     response_size: v[9]!,
     license_key: licenseKeyMaskFromStored(v[10]!),
-    license_id: referenceFromHex('license_id', v[11]!),
-    customer_id: referenceFromHex('customer_id', v[12]!),
-    product_id: referenceFromHex('product_id', v[13]!),
+    license_id: licenseId(v[11]!),
+    customer_id: customerId(v[12]!),
+    product_id: productId(v[13]!),
     channel: v[14]!,
     direction: v[15]!,
     error_code: v[16]!,
