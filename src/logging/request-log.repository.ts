@@ -1,19 +1,17 @@
+import { arrayRows } from '../db/array-rows.js';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
 import { createDictionary } from './log-dictionary.js';
 import type { ApiCallRecord } from './log-entry.js';
 import {
-  idFromBytes,
   idToBytes,
-  ipFromStored,
-  licenseKeyMaskFromStored,
-  referenceFromStored,
   storedIp,
   storedLicenseKeyMask,
   storedReference,
   type ReferenceColumn,
 } from './request-log.codec.js';
+import { apiCallRow, apiCallSelection, blockedRow, blockedSelection } from './request-log.rows.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 500;
@@ -47,9 +45,6 @@ const API_CALL_COLUMNS = [
   'request_body',
   'request_body_truncated',
 ] as const;
-const READ_COLUMNS = API_CALL_COLUMNS.filter(
-  (c) => c !== 'endpoint_id' && c !== 'user_agent_id' && c !== 'license_key_hash',
-).map((c) => `api_call_log.${c}` as const);
 
 const BLOCKED_COLUMNS = [
   'id',
@@ -144,24 +139,6 @@ function storedRow(
   };
 }
 
-type ReadRow = Omit<ApiCallLogTable, 'endpoint_id' | 'user_agent_id' | 'license_key_hash'> & {
-  endpoint: string | null;
-  user_agent: string | null;
-};
-
-function shownRow(row: ReadRow): ApiCallRow {
-  return {
-    ...row,
-    id: idFromBytes('log', row.id),
-    ip: ipFromStored(row.ip),
-    api_key_id: referenceFromStored('api_key_id', row.api_key_id),
-    license_key: licenseKeyMaskFromStored(row.license_key),
-    license_id: referenceFromStored('license_id', row.license_id),
-    customer_id: referenceFromStored('customer_id', row.customer_id),
-    product_id: referenceFromStored('product_id', row.product_id),
-  };
-}
-
 /**
  * A key id names the key, whose masked form never changes and whose row is never deleted: the masked
  * form is stored only for keys that did not authenticate, and read from the key for the others.
@@ -213,29 +190,22 @@ export function createRequestLogRepository(db: Db) {
         .selectFrom('api_call_log')
         .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
         .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
-        .select(READ_COLUMNS)
-        .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
+        .select(apiCallSelection(tx));
       if (query.before) q = q.where('api_call_log.id', '<', idToBytes(query.before));
       if (query.fromId) q = q.where('api_call_log.id', '>=', idToBytes(query.fromId));
       if (query.toId) q = q.where('api_call_log.id', '<=', idToBytes(query.toId));
       if (query.failedOnly) q = q.where('api_call_log.status', '>=', 400);
-      const rows = await q
-        .orderBy('api_call_log.id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      return withMaskedKeys(rows.map(shownRow), tx);
+      const rows = await arrayRows(tx, q.orderBy('api_call_log.id', 'desc').limit(query.limit + 1));
+      return withMaskedKeys(rows.map(apiCallRow), tx);
     },
 
     async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedRow[]> {
-      let q = tx.selectFrom('blocked_log').select(BLOCKED_COLUMNS);
+      let q = tx.selectFrom('blocked_log').select(blockedSelection(tx));
       if (query.before) q = q.where('id', '<', idToBytes(query.before));
       if (query.fromId) q = q.where('id', '>=', idToBytes(query.fromId));
       if (query.toId) q = q.where('id', '<=', idToBytes(query.toId));
-      const rows = await q
-        .orderBy('id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
+      const rows = await arrayRows(tx, q.orderBy('id', 'desc').limit(query.limit + 1));
+      return rows.map(blockedRow);
     },
   };
 }
