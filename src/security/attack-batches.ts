@@ -88,31 +88,30 @@ const asIs = (text: string) => text;
 
 class ChunkBuilder {
   readonly chunks: Chunks;
-  /** The open chunk's windows, each followed by NUL, after a NUL: every window framed. */
-  private open = VALUE_SEPARATOR;
-  private openCount = 0;
+  /** The open chunk's windows between two empty ends, so that joining them by NUL frames every one. */
+  private open = [''];
+  private openUnits = 0;
 
   constructor(form: (text: string) => string) {
     this.chunks = { texts: [], starts: [], windows: [], owners: [], form };
   }
 
   add(window: string, owner: number): void {
-    if (this.openCount > 0 && this.open.length + window.length > CHUNK_UNITS) this.close();
+    if (this.open.length > 1 && this.openUnits + window.length + 1 > CHUNK_UNITS) this.close();
     this.chunks.windows.push(window);
     this.chunks.owners.push(owner);
-    // Appending makes a rope that is flattened once, when the engine reads the chunk: cheaper than an
-    // array of windows joined.
-    this.open += window + VALUE_SEPARATOR;
-    this.openCount += 1;
+    this.open.push(window);
+    this.openUnits += window.length + 1;
   }
 
   close(): void {
-    const count = this.openCount;
+    const count = this.open.length - 1;
     if (count === 0) return;
+    this.open.push('');
     // The form of a chunk is the form of each window: both forms change characters, never a NUL.
-    this.push(this.chunks.form(this.open), this.chunks.windows.length - count, count);
-    this.open = VALUE_SEPARATOR;
-    this.openCount = 0;
+    this.push(this.chunks.form(this.open.join(VALUE_SEPARATOR)), this.chunks.windows.length - count, count);
+    this.open = [''];
+    this.openUnits = 0;
   }
 
   /** Keeps a chunk of `count` windows from `from`, or halves of it while text outside ASCII is too long. */
