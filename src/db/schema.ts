@@ -157,6 +157,8 @@ export interface ApiCallLogTable {
   status: number;
   response_time_us: number;
   ip: string | null;
+  /** The address as 16 bytes, IPv4 mapped to IPv6 (src/logging/ip-filter.ts): CIDR filters are ranges. */
+  ip_bytes: Buffer | null;
   api_key: string | null;
   api_key_id: string | null;
   request_size: number;
@@ -187,6 +189,8 @@ export interface BlockedLogTable {
   block_reason: string;
   rule_id: string | null;
   ip: string | null;
+  /** As in ApiCallLogTable. */
+  ip_bytes: Buffer | null;
   method: number;
   path: string | null;
   api_key: string | null;

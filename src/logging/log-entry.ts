@@ -15,13 +15,13 @@ export function methodCode(method: string): number {
 
 /**
  * A journaled API-call row: the table's columns, the id as text and the licence-key hash as hex (JSON
- * has no bytes).
+ * has no bytes). The address's bytes are derived when the row is stored.
  */
-export type ApiCallRecord = Omit<ApiCallLogTable, 'id' | 'license_key_hash'> & {
+export type ApiCallRecord = Omit<ApiCallLogTable, 'id' | 'license_key_hash' | 'ip_bytes'> & {
   id: string;
   license_key_hash: string | null;
 };
-export type BlockedRecord = Omit<BlockedLogTable, 'id'> & { id: string };
+export type BlockedRecord = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
 
 /** One journal line: the log it belongs to and its row, already masked. */
 export type JournalRecord = { log: 'api'; row: ApiCallRecord } | { log: 'blocked'; row: BlockedRecord };
