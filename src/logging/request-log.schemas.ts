@@ -31,7 +31,7 @@ const apiCallFilters = {
       maxLength: 128,
       description:
         'A full licence key: calls that presented it, whatever their outcome. Matched by its keyed hash; ' +
-        'the key is never stored, and the activity entry of the search shows it masked.',
+        'the key is kept nowhere, not even in the activity entry of the search.',
     }),
   ),
   product_id: Id('prd', 'Calls about a licence of the product (successful licence calls name it).'),

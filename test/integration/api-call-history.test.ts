@@ -130,7 +130,10 @@ describe.each(DIALECTS)("a customer's and a licence's API history on %s", (diale
     });
     expect(entries).toHaveLength(1);
     expect(JSON.stringify(entries[0])).not.toContain(key);
-    expect(detailsOf(entries[0]!).filters).toMatchObject({ q: `XXXX-XXXX-XXXX-${key.slice(-4)}` });
+    expect(detailsOf(entries[0]!).filters).toMatchObject({
+      license_key: '[REDACTED]',
+      q: `XXXX-XXXX-XXXX-${key.slice(-4)}`,
+    });
     await t.services.requestLogs.flush();
     const searches = await get(`/api/v1/logs/api-calls?endpoint=/api/v1/logs/api-calls&limit=200`);
     expect(searches.json().data.length).toBeGreaterThan(0);
