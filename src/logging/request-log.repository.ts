@@ -209,8 +209,10 @@ export function createRequestLogRepository(db: Db) {
     /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
     async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
       // The rows are the writer's own, just parsed: converted in place rather than copied.
-      for (const row of apiCalls) (row as unknown as ApiCallLogTable).id = idToBytes(row.id);
-      for (const row of apiCalls) (row as unknown as ApiCallLogTable).ip_bytes = storedIp(row.ip);
+      for (const row of apiCalls) {
+        (row as unknown as ApiCallLogTable).id = idToBytes(row.id);
+        (row as unknown as ApiCallLogTable).ip_bytes = storedIp(row.ip);
+      }
       for (const row of blocked) {
         (row as unknown as BlockedLogTable).id = idToBytes(row.id);
         (row as unknown as BlockedLogTable).ip_bytes = storedIp(row.ip);
