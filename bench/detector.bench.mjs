@@ -1,6 +1,7 @@
 // Cost of the attack detector (src/security/attack-detector.ts), in process, against dist/:
 // (1) p50 and p99 of judging a realistic 8 KiB licence JSON body, and a small validate request (request
-// line and body); (2) time to judge 1 MiB pathological inputs, each of which must take under 50 ms.
+// line and body); (2) time to judge 1 MiB pathological inputs, each of which must take under 50 ms: long
+// runs, deep and wide JSON, and bodies that hold no finding at all (where every pattern reads every byte).
 // `npm run bench` builds dist/ first.
 //
 //   BENCH_SAMPLES  judgements per realistic measurement (default 5000)
@@ -99,17 +100,36 @@ function pathologicalInputs() {
   for (let i = 0; i < 1000; i++) deep = { a: [deep] };
   const wide = [];
   for (let size = 2; size < MIB; size += 11) wide.push(`a'${wide.length}<b`);
+  // The worst case is a body that holds no finding: every pattern reads all of it. Values from an alphabet
+  // rich in the characters patterns look for, kept when the detector finds nothing in them alone.
+  const rich = 'abcdefxyz ABCXYZ 0123456789 \'"`<>()[]{}=;:,.!?/\\|&#%$@*+-_~^';
+  const clean = [];
+  for (let size = 0; size < MIB;) {
+    let value = '';
+    const length = 4 + Math.floor(next() * 40);
+    while (value.length < length) value += rich[Math.floor(next() * rich.length)];
+    if (detector.inspectBody([value]) !== null) continue;
+    clean.push(value);
+    size += value.length + 3;
+  }
+  const words = ['licence', 'renewal', 'customer', 'device', 'seats', 'upgrade', 'invoice', 'paid', 'key'];
+  let prose = '';
+  while (prose.length < MIB)
+    prose += `${words[Math.floor(next() * words.length)]}${next() < 0.1 ? '. ' : ' '}`;
   // Strings are flattened through JSON as a parsed request body would be (String#repeat builds ropes).
   const flat = (value) => JSON.parse(JSON.stringify(value));
   return [
     ["1 MiB of '", { note: flat("'".repeat(MIB)) }],
     ['1 MiB of <', { note: flat('<'.repeat(MIB)) }],
     ['1 MiB of %25', { note: flat('%25'.repeat(MIB / 3)) }],
+    ['1 MiB of %41x', { note: flat('%41x'.repeat(MIB / 4)) }],
     ['1 MiB of ../', { note: flat('../'.repeat(MIB / 3)) }],
     ["1 MiB of a'a'a'", { note: flat("a'".repeat(MIB / 2)) }],
     ['1 MiB of random punctuation', { note: text }],
     ['JSON nested 1000 deep', flat(deep)],
     [`JSON array of ${wide.length} short strings`, flat(wide)],
+    ['1 MiB of prose, no finding', { note: prose }],
+    [`JSON array of ${clean.length} strings, no finding`, flat(clean)],
   ];
 }
 

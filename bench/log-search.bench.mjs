@@ -182,6 +182,12 @@ try {
     await measure('customer (6 licences) history, first page', () =>
       query.apiCalls({ limit: 50, customer_id: customerId }),
     ),
+    await measure('time range + status >= 400 + address range /16', (i) =>
+      query.failedApiCalls({ limit: 50, ...window(i), ip: `10.${i % 256}.0.0/16` }),
+    ),
+    await measure('time range + free text (a route pattern)', (i) =>
+      query.apiCalls({ limit: 50, ...window(i), q: 'deactivate' }),
+    ),
   ];
   const worst = Math.max(...p95s);
   console.log(

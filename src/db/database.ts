@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+  type Transaction,
+} from 'kysely';
 import type { Config } from '../config/config.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -25,6 +36,29 @@ const INT8_OID = 20;
 pg.types.setTypeParser(TIMESTAMPTZ_OID, (value) => new Date(value).toISOString());
 pg.types.setTypeParser(INT8_OID, (value) => Number(value));
 
+/**
+ * Transactions take SQLite's write lock when they begin (`begin immediate`), waiting for it as
+ * `busy_timeout` says. The request-log writer thread writes the same file over its own connection
+ * (and a command may, beside the server): a deferred transaction that had read before another
+ * connection committed could no longer write (SQLITE_BUSY_SNAPSHOT, which no timeout waits out).
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class SqliteImmediateDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.#config);
+  }
+}
+
 function openSqlite(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new SqliteDatabase(file);
@@ -32,7 +66,9 @@ function openSqlite(file: string): Db {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<Database>({
+    dialect: new SqliteImmediateDialect({ database: withStatementCache(database) }),
+  });
 }
 
 function openPostgres(url: string, schema: string | undefined): Db {

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Timestamps are ISO 8601 UTC strings with milliseconds on both stores (PostgreSQL's
@@ -142,33 +142,39 @@ export interface ActivityLogTable {
   ip: string | null;
   session_id: string | null;
   user_agent: string | null;
-  /** `ip` as 16 bytes (IPv4-mapped for IPv4), for address and CIDR filters; see migration 0006. */
+  /** `ip` as 16 bytes (IPv4-mapped for IPv4), for address and CIDR filters; see migration 0005. */
   ip_bytes: Buffer | null;
 }
 
-/** Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migration 0003. */
+/**
+ * Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migrations 0003 and 0006.
+ * Stored forms are encoded and decoded in src/logging/request-log.codec.ts.
+ */
 export interface ApiCallLogTable {
-  /** The ULID of the `log_` id as 16 bytes (see idToBytes in src/logging/log-entry.ts). */
+  /** The ULID of the `log_` id as 16 bytes (idToBytes). */
   id: Buffer;
-  endpoint: string | null;
+  /** Code of the route pattern in `log_endpoints`. */
+  endpoint_id: number | null;
   path: string | null;
   /** METHOD_CODES index in src/logging/log-entry.ts. */
   method: number;
   status: number;
   response_time_us: number;
-  ip: string | null;
-  /** The address as 16 bytes, IPv4 mapped to IPv6 (src/logging/ip-filter.ts): CIDR filters are ranges. */
-  ip_bytes: Buffer | null;
+  /** 4 or 16 bytes, or tagged text (storedIp). */
+  ip: Buffer | null;
   api_key: string | null;
-  api_key_id: string | null;
+  /** Ids of other records as their ULID's 16 bytes, the prefix implied by the column (storedReference). */
+  api_key_id: Buffer | null;
   request_size: number;
   response_size: number;
-  user_agent: string | null;
+  /** Code of the user agent in `log_user_agents`. */
+  user_agent_id: number | null;
+  /** The masked key's last four characters, or `~` + the whole mask (storedLicenseKeyMask). */
   license_key: string | null;
   license_key_hash: Buffer | null;
-  license_id: string | null;
-  customer_id: string | null;
-  product_id: string | null;
+  license_id: Buffer | null;
+  customer_id: Buffer | null;
+  product_id: Buffer | null;
   /** 0 api, 1 portal, 2 cli. */
   channel: number;
   /** 0 incoming, 1 outgoing. */
@@ -183,13 +189,21 @@ export interface ApiCallLogTable {
   request_body_truncated: number | null;
 }
 
+/** A dictionary of the request logs: `log_endpoints` (route patterns), `log_user_agents`. */
+export interface LogDictionaryTable {
+  id: Generated<number>;
+  /** dictionaryHash of the value: unique, of fixed size. */
+  hash: Buffer;
+  value: string;
+}
+
 export interface BlockedLogTable {
   /** The ULID of the `log_` id as 16 bytes. */
   id: Buffer;
   block_reason: string;
   rule_id: string | null;
   ip: string | null;
-  /** As in ApiCallLogTable. */
+  /** `ip` in the stored form of ApiCallLogTable's (storedIp), for the address filters (migration 0007). */
   ip_bytes: Buffer | null;
   method: number;
   path: string | null;
@@ -241,6 +255,8 @@ export interface Database {
   settings: SettingsTable;
   activity_log: ActivityLogTable;
   api_call_log: ApiCallLogTable;
+  log_endpoints: LogDictionaryTable;
+  log_user_agents: LogDictionaryTable;
   blocked_log: BlockedLogTable;
   security_rules: SecurityRuleTable;
   security_allowlist: SecurityAllowlistTable;

@@ -5,7 +5,7 @@ const SEGMENT_BYTES = 8 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 const NAME = /^(\d{12})\.ndjson$/;
 
-interface Position {
+export interface Position {
   seq: number;
   offset: number;
 }
@@ -15,6 +15,85 @@ export interface JournalRead {
   /** How many of the lines come from segments a previous process left behind. */
   leftover: number;
   end: Position;
+}
+
+/**
+ * What a reader may read, as the appending side knows it: from the committed position up to the bytes
+ * written so far. A reader on another thread gets this instead of the journal itself.
+ */
+export interface JournalSpan {
+  dir: string;
+  from: Position;
+  /** `[seq, bytes]` of every segment from `from.seq` on. */
+  sizes: [number, number][];
+  writeSeq: number;
+  /** Segments before this one were left by an earlier process. */
+  firstOwnSeq: number;
+}
+
+const segmentFile = (dir: string, seq: number) => path.join(dir, `${String(seq).padStart(12, '0')}.ndjson`);
+
+/** Reads whole lines of a span; keeps the current segment open between reads. */
+export function createJournalReader() {
+  let open: { file: string; fd: number } | null = null;
+
+  function fdFor(file: string): number {
+    if (open?.file === file) return open.fd;
+    release();
+    open = { file, fd: fs.openSync(file, 'r') };
+    return open.fd;
+  }
+
+  function release(): void {
+    if (open) fs.closeSync(open.fd);
+    open = null;
+  }
+
+  return {
+    /** Up to `max` whole lines after `span.from`; nothing moves until the journal's `commit`. */
+    read(span: JournalSpan, max: number): JournalRead {
+      const sizes = new Map(span.sizes);
+      const lines: string[] = [];
+      let leftover = 0;
+      const pos = { ...span.from };
+      while (lines.length < max) {
+        const size = sizes.get(pos.seq) ?? 0;
+        if (pos.offset >= size) {
+          if (pos.seq >= span.writeSeq) break;
+          pos.seq += 1;
+          pos.offset = 0;
+          continue;
+        }
+        const chunk = Buffer.alloc(Math.min(READ_CHUNK, size - pos.offset));
+        const got = fs.readSync(fdFor(segmentFile(span.dir, pos.seq)), chunk, 0, chunk.length, pos.offset);
+        let from = 0;
+        for (
+          let nl = chunk.indexOf(10);
+          nl >= 0 && nl < got && lines.length < max;
+          nl = chunk.indexOf(10, from)
+        ) {
+          lines.push(chunk.toString('utf8', from, nl));
+          if (pos.seq < span.firstOwnSeq) leftover += 1;
+          from = nl + 1;
+        }
+        if (from === 0) {
+          // A torn last line of a crashed process's segment (a write cut short by a full disk): skip it.
+          if (pos.seq >= span.writeSeq) break;
+          pos.seq += 1;
+          pos.offset = 0;
+          continue;
+        }
+        pos.offset += from;
+      }
+      return { lines, leftover, end: pos };
+    },
+
+    /** Closes the open segment (before it is deleted, or when the reader is done). */
+    release,
+    releaseIfReading(dir: string, seq: number): void {
+      if (open?.file === segmentFile(dir, seq)) release();
+    },
+  };
 }
 
 /**
@@ -28,7 +107,7 @@ export interface JournalRead {
 export function openJournal(dataDir: string, maxBytes: number) {
   const dir = path.join(dataDir, 'log-journal');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = (seq: number) => path.join(dir, `${String(seq).padStart(12, '0')}.ndjson`);
+  const file = (seq: number) => segmentFile(dir, seq);
   const existing = fs
     .readdirSync(dir)
     .map((name) => NAME.exec(name)?.[1])
@@ -45,7 +124,7 @@ export function openJournal(dataDir: string, maxBytes: number) {
   sizes.set(writeSeq, 0);
   let dirty = false;
   let read: Position = { seq: existing[0] ?? writeSeq, offset: 0 };
-  let readFd: { seq: number; fd: number } | null = null;
+  const reader = createJournalReader();
 
   function rotate(): void {
     fs.closeSync(writeFd);
@@ -53,13 +132,6 @@ export function openJournal(dataDir: string, maxBytes: number) {
     writeFd = fs.openSync(file(writeSeq), 'a', 0o600);
     writeSize = 0;
     sizes.set(writeSeq, 0);
-  }
-
-  function readerFor(seq: number): number {
-    if (readFd?.seq === seq) return readFd.fd;
-    if (readFd) fs.closeSync(readFd.fd);
-    readFd = { seq, fd: fs.openSync(file(seq), 'r') };
-    return readFd.fd;
   }
 
   return {
@@ -88,41 +160,15 @@ export function openJournal(dataDir: string, maxBytes: number) {
       return taken;
     },
 
+    /** Where a reader may read now (see JournalSpan). */
+    span(): JournalSpan {
+      const segments = [...sizes].filter(([seq]) => seq >= read.seq);
+      return { dir, from: { ...read }, sizes: segments, writeSeq, firstOwnSeq };
+    },
+
     /** Up to `max` whole lines after the committed position; nothing moves until `commit`. */
     read(max: number): JournalRead {
-      const lines: string[] = [];
-      let leftover = 0;
-      const pos = { ...read };
-      while (lines.length < max) {
-        const size = sizes.get(pos.seq) ?? 0;
-        if (pos.offset >= size) {
-          if (pos.seq >= writeSeq) break;
-          pos.seq += 1;
-          pos.offset = 0;
-          continue;
-        }
-        const chunk = Buffer.alloc(Math.min(READ_CHUNK, size - pos.offset));
-        const got = fs.readSync(readerFor(pos.seq), chunk, 0, chunk.length, pos.offset);
-        let from = 0;
-        for (
-          let nl = chunk.indexOf(10);
-          nl >= 0 && nl < got && lines.length < max;
-          nl = chunk.indexOf(10, from)
-        ) {
-          lines.push(chunk.toString('utf8', from, nl));
-          if (pos.seq < firstOwnSeq) leftover += 1;
-          from = nl + 1;
-        }
-        if (from === 0) {
-          // A torn last line of a crashed process's segment (a write cut short by a full disk): skip it.
-          if (pos.seq >= writeSeq) break;
-          pos.seq += 1;
-          pos.offset = 0;
-          continue;
-        }
-        pos.offset += from;
-      }
-      return { lines, leftover, end: pos };
+      return reader.read(this.span(), max);
     },
 
     /** The store has the lines up to `end`: delete the segments wholly behind it. */
@@ -130,10 +176,7 @@ export function openJournal(dataDir: string, maxBytes: number) {
       read = end;
       for (const [seq, size] of sizes) {
         if (seq >= end.seq || seq === writeSeq) continue;
-        if (readFd?.seq === seq) {
-          fs.closeSync(readFd.fd);
-          readFd = null;
-        }
+        reader.releaseIfReading(dir, seq);
         fs.rmSync(file(seq), { force: true });
         sizes.delete(seq);
         diskBytes -= size;
@@ -162,8 +205,7 @@ export function openJournal(dataDir: string, maxBytes: number) {
 
     /** Closes the files; a journal whose every line is in the store leaves nothing behind. */
     close(): void {
-      if (readFd) fs.closeSync(readFd.fd);
-      readFd = null;
+      reader.release();
       fs.fsyncSync(writeFd);
       fs.closeSync(writeFd);
       if (this.pendingBytes() === 0) {

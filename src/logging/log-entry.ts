@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulidx';
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import type { BlockedLogTable } from '../db/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { pooledRandom } from '../shared/ids.js';
 
@@ -14,13 +14,41 @@ export function methodCode(method: string): number {
 }
 
 /**
- * A journaled API-call row: the table's columns, the id as text and the licence-key hash as hex (JSON
- * has no bytes). The address's bytes are derived when the row is stored.
+ * A journaled API-call entry: what the read side shows, before the table's compact forms (see
+ * request-log.codec.ts). The licence-key hash is hex (JSON has no bytes).
  */
-export type ApiCallRecord = Omit<ApiCallLogTable, 'id' | 'license_key_hash' | 'ip_bytes'> & {
+export interface ApiCallRecord {
   id: string;
+  endpoint: string | null;
+  /** Null when it equals the route pattern. */
+  path: string | null;
+  /** METHOD_CODES index. */
+  method: number;
+  status: number;
+  response_time_us: number;
+  ip: string | null;
+  /** The masked key, only when no key id names it. */
+  api_key: string | null;
+  api_key_id: string | null;
+  request_size: number;
+  response_size: number;
+  user_agent: string | null;
+  /** Masked. */
+  license_key: string | null;
   license_key_hash: string | null;
-};
+  license_id: string | null;
+  customer_id: string | null;
+  product_id: string | null;
+  channel: number;
+  direction: number;
+  error_code: string | null;
+  error_message: string | null;
+  stack_trace: string | null;
+  validation_errors: string | null;
+  retry_count: number | null;
+  request_body: string | null;
+  request_body_truncated: number | null;
+}
 export type BlockedRecord = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
 
 /** One journal line: the log it belongs to and its row, already masked. */
@@ -45,45 +73,6 @@ export function timestampOfId(id: string): string {
   let ms = 0;
   for (const c of time) ms = ms * 32 + CROCKFORD.indexOf(c);
   return new Date(ms).toISOString();
-}
-
-/**
- * An id's ULID (after the `prefix_`) as its 128 bits, big-endian, so byte order is id order. Characters
- * outside Crockford's alphabet (only a forged cursor has them) read as 0; the bound is clamped.
- */
-export function idToBytes(id: string): Buffer {
-  const ulid = id.slice(id.indexOf('_') + 1);
-  const out = Buffer.alloc(16);
-  // 26 characters of 5 bits are 130 bits: the first character carries the top 3.
-  let acc = 0;
-  let bits = -2;
-  let byte = 0;
-  for (let i = 0; i < 26; i++) {
-    const value = Math.max(0, CROCKFORD.indexOf(ulid[i] ?? '0'));
-    acc = ((acc << 5) | (i === 0 ? Math.min(value, 7) : value)) & 0xfff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out[byte++] = (acc >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
-/** The inverse of idToBytes: `prefix_` + the 26-character lower-case ULID. */
-export function idFromBytes(prefix: string, bytes: Uint8Array): string {
-  let text = '';
-  let acc = 0;
-  let bits = 2; // two zero bits pad 128 to 130
-  for (const b of bytes) {
-    acc = ((acc << 8) | b) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      text += CROCKFORD[(acc >> bits) & 31];
-    }
-  }
-  return `${prefix}_${text}`;
 }
 
 /** The smallest id of a given millisecond: `from`/`to` filters become a range over the primary key. */

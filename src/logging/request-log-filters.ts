@@ -1,6 +1,7 @@
+import type { Executor } from '../db/database.js';
 import { validationError } from '../http/errors.js';
 import { decodeCursor } from '../http/pagination.js';
-import { ipFilterRange } from './ip-filter.js';
+import { isIpFilter } from './ip-filter.js';
 import { idBoundary } from './log-entry.js';
 import type { LogQuery } from './log.schemas.js';
 import { storedValue } from './request-log-columns.js';
@@ -16,15 +17,18 @@ export interface LicenseKeyLookup {
 }
 
 export interface FilterDeps {
+  /** Where the dictionaries are read (a route pattern filter becomes its code). */
+  db: Executor;
   hashLicenseKey: (key: string) => Buffer;
   licenses: LicenseKeyLookup;
 }
 
 function ipRange(filter: string | undefined) {
   if (filter === undefined) return undefined;
-  const range = ipFilterRange(filter);
-  if (!range) throw validationError([{ field: 'ip', message: 'must be an IP address or a CIDR range' }]);
-  return storedValue.ipRange(range);
+  if (!isIpFilter(filter)) {
+    throw validationError([{ field: 'ip', message: 'must be an IP address or a CIDR range' }]);
+  }
+  return storedValue.ip(filter);
 }
 
 /** What every request-log search shares: the page, the time range, the method, the address, the text. */
@@ -81,7 +85,7 @@ export async function apiCallSearchOf(
     ...commonSearch(query),
     failedOnly: failedLog || (status !== undefined && status.low >= 400),
     status,
-    endpoint: query.endpoint === undefined ? undefined : storedValue.endpoint(query.endpoint),
+    endpoint: query.endpoint === undefined ? undefined : await storedValue.endpoint(deps.db, query.endpoint),
     licenseKeyHashes: await licenseKeyHashes(query, deps),
     api_key_id: query.api_key_id === undefined ? undefined : storedValue.apiKeyId(query.api_key_id),
     product_id: query.product_id === undefined ? undefined : storedValue.productId(query.product_id),

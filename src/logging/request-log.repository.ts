@@ -1,56 +1,27 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
-import type { IpRange } from './ip-filter.js';
-import { idFromBytes, idToBytes } from './log-entry.js';
-import { storedIp } from './request-log-columns.js';
+import type { Database } from '../db/schema.js';
+import { createDictionary } from './log-dictionary.js';
+import type { StoredIpRange } from './request-log-columns.js';
+import {
+  API_CALL_COLUMNS,
+  API_CALL_READ_COLUMNS,
+  BLOCKED_COLUMNS,
+  shownApiCallRow,
+  shownBlockedRow,
+  storedApiCallRow,
+  storedBlockedRows,
+  type ApiCallInsert,
+  type ApiCallRow,
+  type ApiCallStoredRow,
+  type BlockedRow,
+} from './request-log-rows.js';
+
+export type { ApiCallInsert, ApiCallRow, BlockedRow } from './request-log-rows.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 500;
-
-const API_CALL_COLUMNS = [
-  'id',
-  'endpoint',
-  'path',
-  'method',
-  'status',
-  'response_time_us',
-  'ip',
-  'api_key',
-  'api_key_id',
-  'request_size',
-  'response_size',
-  'user_agent',
-  'license_key',
-  'license_id',
-  'customer_id',
-  'product_id',
-  'channel',
-  'direction',
-  'error_code',
-  'error_message',
-  'stack_trace',
-  'validation_errors',
-  'retry_count',
-  'request_body',
-  'request_body_truncated',
-] as const;
-
-const BLOCKED_COLUMNS = [
-  'id',
-  'block_reason',
-  'rule_id',
-  'ip',
-  'method',
-  'path',
-  'api_key',
-  'user_agent',
-  'country_code',
-  'fingerprint',
-  'threat_score',
-  'matched_location',
-] as const;
 
 /** A search, every value already as its column stores it (request-log-columns.ts); all bound. */
 export interface RequestLogSearch {
@@ -60,7 +31,7 @@ export interface RequestLogSearch {
   fromId?: Buffer;
   toId?: Buffer;
   method?: number;
-  ip?: IpRange;
+  ip?: StoredIpRange;
   /** Lower-case text, matched as a substring of the log's text columns. */
   text?: string;
 }
@@ -70,11 +41,12 @@ export interface ApiCallSearch extends RequestLogSearch {
   failedOnly?: boolean;
   /** Inclusive. */
   status?: { low: number; high: number };
-  endpoint?: string;
+  /** The route pattern's dictionary code; null (a pattern never logged) matches nothing. */
+  endpoint?: number | null;
   /** Calls that presented one of these licence keys; an empty list matches nothing. */
   licenseKeyHashes?: Buffer[];
-  api_key_id?: string;
-  product_id?: string;
+  api_key_id?: Buffer;
+  product_id?: Buffer;
   channel?: number;
   error_code?: string;
 }
@@ -86,17 +58,7 @@ export interface BlockedSearch extends RequestLogSearch {
   min_threat_score?: number;
 }
 
-/** Rows as the service sees them: the id as the API shows it (`log_…`). */
-export type ApiCallRow = Omit<ApiCallLogTable, 'id' | 'license_key_hash' | 'ip_bytes'> & { id: string };
-export type BlockedRow = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
-type ApiCallRowBytes = Omit<ApiCallRow, 'id'> & { id: Buffer };
-export type ApiCallInsert = Omit<ApiCallLogTable, 'id' | 'ip_bytes'> & { id: string };
-
-const insertApiCalls = createBulkInsert(
-  'api_call_log',
-  [...API_CALL_COLUMNS, 'license_key_hash', 'ip_bytes'],
-  ROWS_PER_STATEMENT,
-);
+const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT);
 const insertBlocked = createBulkInsert('blocked_log', [...BLOCKED_COLUMNS, 'ip_bytes'], ROWS_PER_STATEMENT);
 
 // SQLite allows 500 terms in a compound select; a customer's licences are searched 100 at a time.
@@ -107,22 +69,41 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+const contains = (column: string, pattern: string) =>
+  sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+
 /** Any of the columns contains the text, case-insensitively (no index serves this: other filters bound it). */
 function textMatch<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, columns: string[], text: string) {
-  const pattern = likePattern(text);
-  return eb.or(
-    columns.map(
-      (column) => sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`,
-    ),
-  );
+  return eb.or(columns.map((column) => contains(column, likePattern(text))));
 }
 
-/** One address is an equality, so its index is read in id order; a CIDR range is a range. */
-function inRange(column: string, range: IpRange) {
+/**
+ * The API-call log's text: its own columns, and the route pattern and user agent through their
+ * dictionaries (the codes of the matching texts, read once per search, not once per row).
+ */
+function apiCallTextMatch(eb: ExpressionBuilder<Database, 'api_call_log'>, text: string) {
+  const pattern = likePattern(text);
+  const codesOf = (table: 'log_endpoints' | 'log_user_agents') =>
+    eb
+      .selectFrom(table)
+      .select(`${table}.id`)
+      .where(contains(`${table}.value`, pattern));
+  return eb.or([
+    eb('api_call_log.endpoint_id', 'in', codesOf('log_endpoints')),
+    eb('api_call_log.user_agent_id', 'in', codesOf('log_user_agents')),
+    ...['path', 'error_code', 'error_message'].map((column) => contains(`api_call_log.${column}`, pattern)),
+  ]);
+}
+
+/**
+ * One address is an equality, so its index is read in id order; a CIDR block is a range of addresses
+ * of its length only (a 16-byte address that starts like a 4-byte bound sorts between the bounds).
+ */
+function inRange(column: string, range: StoredIpRange) {
   const ref = sql.ref(column);
   return range.low.equals(range.high)
     ? sql<boolean>`${ref} = ${range.low}`
-    : sql<boolean>`${ref} >= ${range.low} and ${ref} <= ${range.high}`;
+    : sql<boolean>`${ref} >= ${range.low} and ${ref} <= ${range.high} and length(${ref}) = ${range.low.length}`;
 }
 
 const newestFirst = (a: { id: Buffer }, b: { id: Buffer }) => Buffer.compare(b.id, a.id);
@@ -132,17 +113,34 @@ const newestFirst = (a: { id: Buffer }, b: { id: Buffer }) => Buffer.compare(b.i
  * form is stored only for keys that did not authenticate, and looked up for a page's other entries
  * (a second small query rather than a join, so the join never steers the search's plan).
  */
-async function maskedKeys(rows: { api_key_id: string | null }[], tx: Executor): Promise<Map<string, string>> {
-  const ids = [...new Set(rows.flatMap((row) => (row.api_key_id === null ? [] : [row.api_key_id])))];
-  if (ids.length === 0) return new Map();
-  const keys = await tx.selectFrom('api_keys').select(['id', 'masked']).where('id', 'in', ids).execute();
-  return new Map(keys.map((key) => [key.id, key.masked]));
+async function withMaskedKeys(rows: ApiCallRow[], tx: Executor): Promise<ApiCallRow[]> {
+  const ids = new Set<string>();
+  for (const row of rows) if (row.api_key === null && row.api_key_id !== null) ids.add(row.api_key_id);
+  if (ids.size === 0) return rows;
+  const keys = await tx
+    .selectFrom('api_keys')
+    .select(['id', 'masked'])
+    .where('id', 'in', [...ids])
+    .execute();
+  const masked = new Map(keys.map((key) => [key.id, key.masked]));
+  for (const row of rows) {
+    if (row.api_key === null && row.api_key_id !== null) row.api_key = masked.get(row.api_key_id) ?? null;
+  }
+  return rows;
 }
 
 export function createRequestLogRepository(db: Db) {
+  const endpoints = createDictionary('log_endpoints');
+  const userAgents = createDictionary('log_user_agents');
+
   /** One search as a query, unexecuted (the plan test explains it), for at most one licence key. */
   function apiCallsQuery(search: ApiCallSearch, licenseKeyHash: Buffer | undefined, tx: Executor = db) {
-    let q = tx.selectFrom('api_call_log').select(API_CALL_COLUMNS.map((c) => `api_call_log.${c}` as const));
+    let q = tx
+      .selectFrom('api_call_log')
+      .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
+      .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
+      .select(API_CALL_READ_COLUMNS)
+      .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
     if (search.before) q = q.where('api_call_log.id', '<', search.before);
     if (search.fromId) q = q.where('api_call_log.id', '>=', search.fromId);
     if (search.toId) q = q.where('api_call_log.id', '<=', search.toId);
@@ -155,24 +153,15 @@ export function createRequestLogRepository(db: Db) {
           ? q.where('api_call_log.status', '=', low)
           : q.where('api_call_log.status', '>=', low).where('api_call_log.status', '<=', high);
     }
-    if (search.endpoint !== undefined) q = q.where('api_call_log.endpoint', '=', search.endpoint);
+    if (search.endpoint != null) q = q.where('api_call_log.endpoint_id', '=', search.endpoint);
     if (search.method !== undefined) q = q.where('api_call_log.method', '=', search.method);
     if (licenseKeyHash) q = q.where('api_call_log.license_key_hash', '=', licenseKeyHash);
     if (search.api_key_id !== undefined) q = q.where('api_call_log.api_key_id', '=', search.api_key_id);
     if (search.product_id !== undefined) q = q.where('api_call_log.product_id', '=', search.product_id);
     if (search.channel !== undefined) q = q.where('api_call_log.channel', '=', search.channel);
     if (search.error_code !== undefined) q = q.where('api_call_log.error_code', '=', search.error_code);
-    if (search.ip) q = q.where(inRange('api_call_log.ip_bytes', search.ip));
-    if (search.text !== undefined) {
-      const columns = ['endpoint', 'path', 'user_agent', 'error_code', 'error_message'];
-      q = q.where((eb) =>
-        textMatch(
-          eb,
-          columns.map((c) => `api_call_log.${c}`),
-          search.text!,
-        ),
-      );
-    }
+    if (search.ip) q = q.where(inRange('api_call_log.ip', search.ip));
+    if (search.text !== undefined) q = q.where((eb) => apiCallTextMatch(eb, search.text!));
     return q.orderBy('api_call_log.id', 'desc').limit(search.limit + 1);
   }
 
@@ -205,20 +194,40 @@ export function createRequestLogRepository(db: Db) {
     return q.orderBy('id', 'desc').limit(search.limit + 1);
   }
 
+  async function storedApiCalls(search: ApiCallSearch, tx: Executor): Promise<ApiCallStoredRow[]> {
+    const hashes = search.licenseKeyHashes;
+    if (search.endpoint === null || hashes?.length === 0) return [];
+    if (hashes === undefined || hashes.length === 1) return apiCallsQuery(search, hashes?.[0], tx).execute();
+    // One index range read per key, each at most a page long, merged: never a sort of a whole history.
+    let rows: ApiCallStoredRow[] = [];
+    for (let i = 0; i < hashes.length; i += KEYS_PER_STATEMENT) {
+      const chunk = await apiCallsOfKeysQuery(search, hashes.slice(i, i + KEYS_PER_STATEMENT), tx).execute();
+      rows = [...rows, ...chunk].sort(newestFirst).slice(0, search.limit + 1);
+    }
+    return rows;
+  }
+
   return {
-    /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
+    /**
+     * Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. The one
+     * pass that gives each value its stored form (request-log-rows.ts).
+     */
     async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
-      // The rows are the writer's own, just parsed: converted in place rather than copied.
-      for (const row of apiCalls) {
-        (row as unknown as ApiCallLogTable).id = idToBytes(row.id);
-        (row as unknown as ApiCallLogTable).ip_bytes = storedIp(row.ip);
-      }
-      for (const row of blocked) {
-        (row as unknown as BlockedLogTable).id = idToBytes(row.id);
-        (row as unknown as BlockedLogTable).ip_bytes = storedIp(row.ip);
-      }
-      await insertApiCalls(apiCalls as unknown as ApiCallLogTable[], tx);
-      await insertBlocked(blocked as unknown as BlockedLogTable[], tx);
+      const endpointIds: (number | null)[] = [];
+      const userAgentIds: (number | null)[] = [];
+      await endpoints.encode(
+        tx,
+        apiCalls.map((row) => row.endpoint),
+        endpointIds,
+      );
+      await userAgents.encode(
+        tx,
+        apiCalls.map((row) => row.user_agent),
+        userAgentIds,
+      );
+      const rows = apiCalls.map((row, i) => storedApiCallRow(row, endpointIds[i]!, userAgentIds[i]!));
+      await insertApiCalls(rows, tx);
+      await insertBlocked(storedBlockedRows(blocked), tx);
     },
 
     // The searches as queries, unexecuted: the plan test explains them on both stores.
@@ -228,34 +237,13 @@ export function createRequestLogRepository(db: Db) {
 
     /** Newest first, limit + 1 rows (the extra one tells the caller another page exists). */
     async searchApiCalls(search: ApiCallSearch, tx: Executor = db): Promise<ApiCallRow[]> {
-      const hashes = search.licenseKeyHashes;
-      let rows: ApiCallRowBytes[];
-      if (hashes === undefined || hashes.length <= 1) {
-        if (hashes?.length === 0) return [];
-        rows = await apiCallsQuery(search, hashes?.[0], tx).execute();
-      } else {
-        // One index range read per key, each at most a page long, merged: never a sort of a whole history.
-        rows = [];
-        for (let i = 0; i < hashes.length; i += KEYS_PER_STATEMENT) {
-          const chunk = await apiCallsOfKeysQuery(
-            search,
-            hashes.slice(i, i + KEYS_PER_STATEMENT),
-            tx,
-          ).execute();
-          rows = [...rows, ...chunk].sort(newestFirst).slice(0, search.limit + 1);
-        }
-      }
-      const masked = await maskedKeys(rows, tx);
-      return rows.map((row) => ({
-        ...row,
-        id: idFromBytes('log', row.id),
-        api_key: row.api_key ?? (row.api_key_id === null ? null : (masked.get(row.api_key_id) ?? null)),
-      }));
+      const rows = await storedApiCalls(search, tx);
+      return withMaskedKeys(rows.map(shownApiCallRow), tx);
     },
 
     async searchBlocked(search: BlockedSearch, tx: Executor = db): Promise<BlockedRow[]> {
       const rows = await blockedQuery(search, tx).execute();
-      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
+      return rows.map(shownBlockedRow);
     },
   };
 }

@@ -4,6 +4,7 @@ import { createLogIdGenerator } from './log-entry.js';
 import { licenseKeyHasher, loadHashSecret } from './license-key-hash.js';
 import { createLogPipeline, type PipelineOptions } from './log-pipeline.js';
 import { createLogQueryService } from './log-query.service.js';
+import { createLogStoreWriter } from './log-store-writer.js';
 import type { LicenseKeyLookup } from './request-log-filters.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 import { createRequestLogRepository } from './request-log.repository.js';
@@ -19,8 +20,7 @@ export function createRequestLogs(
 ) {
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
   const pipeline = createLogPipeline({
-    db: core.db,
-    dialect: core.database.dialect,
+    writer: createLogStoreWriter(core.config.database, core.db, core.logger),
     dataDir: core.config.dataDir,
     spoolMaxBytes: core.config.logSpoolMaxBytes,
     registry: metrics.registry,
@@ -40,7 +40,11 @@ export function createRequestLogs(
     recordBlocked: recorder.recordBlocked,
     /** A full key typed by a support engineer becomes the hash its entries are stored under. */
     hashLicenseKey,
-    query: createLogQueryService(createRequestLogRepository(core.db), { hashLicenseKey, licenses }),
+    query: createLogQueryService(createRequestLogRepository(core.db), {
+      db: core.db,
+      hashLicenseKey,
+      licenses,
+    }),
     flush: () => pipeline.flush(),
     close: () => pipeline.close(),
   };

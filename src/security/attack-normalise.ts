@@ -18,35 +18,66 @@ function hexValue(code: number): number {
  * that starts no sequence reads as Latin-1. A strict decoder would give U+FFFD and hide the `/` such a
  * server sees.
  */
-export function decodeBytesLeniently(bytes: ArrayLike<number>): string {
-  // UTF-16 code units, turned into a string natively: building it a character at a time is slow.
-  const units = new Uint16Array(bytes.length);
-  let count = 0;
+export function decodeBytesLeniently(bytes: ArrayLike<number>, length = bytes.length): string {
+  const units = new Uint16Array(length);
+  return fromCodes(units, decodeBytesInto(bytes, length, units, 0));
+}
+
+/** Writes the lenient decoding of the first `length` bytes into `units` from `out`; returns where it ended. */
+function decodeBytesInto(bytes: ArrayLike<number>, length: number, units: Uint16Array, out: number): number {
   let i = 0;
-  while (i < bytes.length) {
+  while (i < length) {
     const b = bytes[i]!;
     const need = b >= 0xf0 && b < 0xf8 ? 3 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xc0 && b < 0xe0 ? 1 : 0;
-    if (need > 0 && i + 1 < bytes.length && bytes[i + 1]! < 0x80) {
+    if (need > 0 && i + 1 < length && bytes[i + 1]! < 0x80) {
       // A lead byte before plain ASCII (`c0 5c`) is dropped, as lenient servers do: the ASCII stays.
       i += 1;
-    } else if (need > 0 && i + need < bytes.length) {
+    } else if (need > 0 && i + need < length) {
       let code = b & (0x3f >> need);
       for (let k = 1; k <= need; k++) code = (code << 6) | (bytes[i + k]! & 0x3f);
       if (code > 0x10ffff) {
-        units[count++] = 0xfffd;
+        units[out++] = 0xfffd;
       } else if (code > 0xffff) {
-        units[count++] = 0xd800 + ((code - 0x10000) >> 10);
-        units[count++] = 0xdc00 + ((code - 0x10000) & 0x3ff);
+        units[out++] = 0xd800 + ((code - 0x10000) >> 10);
+        units[out++] = 0xdc00 + ((code - 0x10000) & 0x3ff);
       } else {
-        units[count++] = code;
+        units[out++] = code;
       }
       i += need + 1;
     } else {
-      units[count++] = b;
+      units[out++] = b;
       i += 1;
     }
   }
-  return Buffer.from(units.buffer, 0, count * 2).toString('utf16le');
+  return out;
+}
+
+/**
+ * A string from the first `count` UTF-16 units: one character at a time for a few, natively for many,
+ * where building it a character at a time is slow. `latin1` (every unit below 0x100) gives a string of
+ * one byte a character, which every later step reads faster.
+ */
+function fromCodes(units: Uint16Array, count: number, latin1 = false): string {
+  if (count <= 16) {
+    let text = '';
+    for (let k = 0; k < count; k++) text += String.fromCharCode(units[k]!);
+    return text;
+  }
+  if (latin1) return Buffer.from(Uint8Array.from(units.subarray(0, count))).toString('latin1');
+  return Buffer.from(units.buffer, units.byteOffset, count * 2).toString('utf16le');
+}
+
+const AN_ESCAPE = /%(?:[0-9a-f]{2}|u[0-9a-f]{4})/i;
+
+/** The value of four hex digits from `at`, or -1. */
+function hex4(value: string, at: number): number {
+  let code = 0;
+  for (let k = 0; k < 4; k++) {
+    const digit = hexValue(value.charCodeAt(at + k));
+    if (digit < 0) return -1;
+    code = (code << 4) | digit;
+  }
+  return code;
 }
 
 /**
@@ -58,57 +89,81 @@ export function decodeUrlOnce(value: string, plusAsSpace = false): string {
   const plain = (text: string) =>
     plusAsSpace && text.indexOf('+') !== -1 ? text.replaceAll('+', ' ') : text;
   let at = value.indexOf('%');
-  if (at === -1) return plain(value);
-  const parts: string[] = [];
+  // A megabyte of `%` that starts no escape (what `%25` leaves after a round) is one native scan here
+  // rather than a step of the loop below per `%`.
+  if (at === -1 || !AN_ESCAPE.test(value)) return plain(value);
   const n = value.length;
+  const parts: string[] = [];
+  // Decoded characters, and the short plain text between them, gather here as UTF-16 units and become
+  // one part at once: a megabyte of `%41x%41x…` costs no string per escape. Decoded text is never longer
+  // than its escapes, so `n` units are enough.
+  const units = new Uint16Array(n);
+  let pending = 0;
+  let wide = 0;
+  let bytes: Uint8Array | undefined;
+  const flush = () => {
+    if (pending === 0) return;
+    parts.push(fromCodes(units, pending, wide < 0x100));
+    pending = 0;
+    wide = 0;
+  };
+  const keepPlain = (from: number, to: number) => {
+    if (to - from >= 32) {
+      flush();
+      parts.push(plain(value.slice(from, to)));
+      return;
+    }
+    for (let k = from; k < to; k++) {
+      const c = value.charCodeAt(k);
+      units[pending++] = plusAsSpace && c === 0x2b ? 0x20 : c;
+      wide |= c;
+    }
+  };
   let plainFrom = 0;
   // Jumps from `%` to `%` with indexOf (native, fast) rather than walking every character.
   while (at !== -1) {
-    let decoded: string | null = null;
     let end = at;
-    if (
-      at + 5 < n &&
-      (value.charCodeAt(at + 1) | 0x20) === 0x75 &&
-      hexValue(value.charCodeAt(at + 2)) >= 0 &&
-      hexValue(value.charCodeAt(at + 3)) >= 0 &&
-      hexValue(value.charCodeAt(at + 4)) >= 0 &&
-      hexValue(value.charCodeAt(at + 5)) >= 0
-    ) {
-      decoded = String.fromCharCode(Number.parseInt(value.slice(at + 2, at + 6), 16));
+    const unit = at + 5 < n && (value.charCodeAt(at + 1) | 0x20) === 0x75 ? hex4(value, at + 2) : -1;
+    if (unit >= 0) {
+      keepPlain(plainFrom, at);
+      units[pending++] = unit;
+      wide |= unit;
       end = at + 6;
     } else if (
       at + 2 < n &&
       hexValue(value.charCodeAt(at + 1)) >= 0 &&
       hexValue(value.charCodeAt(at + 2)) >= 0
     ) {
-      // Measure the run of escapes first, then fill a byte array of its size: growing a JS array byte
-      // by byte is what made a megabyte of `%25` slow.
+      keepPlain(plainFrom, at);
+      // A run of `%XX` is one byte sequence: `%c3%a9` is one character.
+      bytes ??= new Uint8Array(Math.floor(n / 3));
+      let count = 0;
       while (end + 2 < n && value.charCodeAt(end) === 0x25) {
-        if (hexValue(value.charCodeAt(end + 1)) < 0 || hexValue(value.charCodeAt(end + 2)) < 0) break;
+        const high = hexValue(value.charCodeAt(end + 1));
+        const low = hexValue(value.charCodeAt(end + 2));
+        if (high < 0 || low < 0) break;
+        bytes[count++] = (high << 4) | low;
         end += 3;
       }
-      const bytes = new Uint8Array((end - at) / 3);
-      for (let k = 0; k < bytes.length; k++) {
-        bytes[k] =
-          (hexValue(value.charCodeAt(at + 3 * k + 1)) << 4) | hexValue(value.charCodeAt(at + 3 * k + 2));
-      }
-      decoded = decodeBytesLeniently(bytes);
-    }
-    if (decoded === null) {
+      const from = pending;
+      pending = decodeBytesInto(bytes, count, units, pending);
+      for (let k = from; k < pending; k++) wide |= units[k]!;
+    } else {
       at = value.indexOf('%', at + 1);
       continue;
     }
-    parts.push(plain(value.slice(plainFrom, at)), decoded);
     plainFrom = end;
     at = value.indexOf('%', end);
   }
-  parts.push(plain(value.slice(plainFrom)));
-  return parts.join('');
+  keepPlain(plainFrom, n);
+  flush();
+  return parts.length === 1 ? parts[0]! : parts.join('');
 }
 
 /** Percent-decodes until the text stops changing (at most `maxRounds`): double and triple encoding. */
 export function decodeUrlRepeatedly(value: string, plusAsSpace = false, maxRounds = 4): string {
   let current = decodeUrlOnce(value, plusAsSpace);
+  if (current === value) return current;
   for (let round = 1; round < maxRounds; round++) {
     const next = decodeUrlOnce(current);
     if (next === current) break;
@@ -166,13 +221,40 @@ export function foldLookAlikes(value: string): string {
 }
 
 /**
+ * What normalisation acts on: escapes, NUL, and characters outside ASCII (every look-alike is). Most values
+ * hold none and are returned as they are, without the passes below.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters looked for
+const NEEDS_NORMALISING = /[%\u0000\u0080-\uffff]/;
+// eslint-disable-next-line no-control-regex -- as above
+const NEEDS_NORMALISING_IN_QUERY = /[%+\u0000\u0080-\uffff]/;
+
+/**
+ * A character class scans a megabyte in milliseconds, where indexOf and a UTF-8 byte count (equal to the
+ * length only for ASCII) take a tenth of that; for a short value the single scan is the cheaper call.
+ */
+function needsNormalising(value: string, plusAsSpace: boolean): boolean {
+  if (value.length < 1024) return (plusAsSpace ? NEEDS_NORMALISING_IN_QUERY : NEEDS_NORMALISING).test(value);
+  return (
+    value.indexOf('%') !== -1 ||
+    value.indexOf('\u0000') !== -1 ||
+    (plusAsSpace && value.indexOf('+') !== -1) ||
+    Buffer.byteLength(value) !== value.length
+  );
+}
+
+/**
  * The text attack patterns are matched against: percent-decoded until stable, NUL bytes dropped (they cut
  * strings short in C-based parsers: `../../etc/passwd%00.jpg`), look-alikes folded.
  */
 export function normaliseInput(value: string, plusAsSpace = false): string {
+  if (!needsNormalising(value, plusAsSpace)) return value;
   const decoded = decodeUrlRepeatedly(value, plusAsSpace);
   return foldLookAlikes(decoded.indexOf('\u0000') === -1 ? decoded : decoded.replaceAll('\u0000', ''));
 }
+
+const HEX_SEPARATORS = /0x(2e|2f|5c)/gi;
+const A_HEX_SEPARATOR = /0x(?:2e|2f|5c)/i;
 
 /**
  * The same text as a file system would read it as a path: backslashes are separators (Windows, and
@@ -182,7 +264,15 @@ export function normaliseInput(value: string, plusAsSpace = false): string {
 export function normalisePathLike(normalised: string): string {
   const slashed = normalised.indexOf('\\') === -1 ? normalised : normalised.replaceAll('\\', '/');
   if (slashed.indexOf('0x') === -1 && slashed.indexOf('0X') === -1) return slashed;
-  return slashed.replace(/0x(2e|2f|5c)/gi, (_, hex: string) => (hex.toLowerCase() === '2e' ? '.' : '/'));
+  return slashed.replace(HEX_SEPARATORS, (_, hex: string) => (hex.toLowerCase() === '2e' ? '.' : '/'));
+}
+
+/** Whether normalisePathLike() changes a text, found without building the changed text. */
+export function readsDifferentlyAsPath(normalised: string): boolean {
+  return (
+    normalised.indexOf('\\') !== -1 ||
+    ((normalised.indexOf('0x') !== -1 || normalised.indexOf('0X') !== -1) && A_HEX_SEPARATOR.test(normalised))
+  );
 }
 
 export interface QueryPair {

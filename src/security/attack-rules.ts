@@ -1,6 +1,6 @@
 /**
- * The rule set the attack detector hands to libddwaf. libinjection (`is_sqli`, `is_xss`) does the heavy
- * lifting for SQL injection and XSS; the regular expressions below cover what it leaves out by design —
+ * The attack patterns; attack-rule-set.ts hands them to libddwaf. libinjection (`is_sqli`, `is_xss`) does the
+ * heavy lifting for SQL injection and XSS; the regular expressions below cover what it leaves out by design —
  * fragments meant to be appended to a value (` OR 1=1`, ` ORDER BY 3--`), time-based probes, markup that
  * is not a complete tag, path traversal, command injection. libddwaf evaluates them with RE2, which runs in
  * time linear in the input whatever the pattern: no input can make a rule backtrack catastrophically.
@@ -14,55 +14,6 @@
 
 export const ATTACK_CATEGORIES = ['sqli', 'xss', 'path_traversal', 'command_injection'] as const;
 export type AttackCategory = (typeof ATTACK_CATEGORIES)[number];
-
-/**
- * The addresses the detector fills. libinjection judges one value at a time (`km.values`); the regular
- * expressions read values joined by NUL into chunks (`km.text`, and `km.path` for the path forms), because
- * libddwaf's cost grows with rules × values and a body can hold thousands of small values. NUL never
- * occurs in a normalised value, and confineToValue() keeps every pattern from reaching across one.
- */
-export const VALUES_ADDRESS = 'km.values';
-export const TEXT_ADDRESS = 'km.text';
-export const PATH_ADDRESS = 'km.path';
-export const VALUE_SEPARATOR = '\u0000';
-
-/**
- * Rewrites an RE2 pattern written for a single value so that it behaves the same on values joined by NUL:
- * `^` and `$` also match next to a NUL, and negated classes (`[^>]*`) never step over one.
- */
-export function confineToValue(regex: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < regex.length; i++) {
-    const c = regex[i]!;
-    if (c === '\\') {
-      out += c + (regex[i + 1] ?? '');
-      i += 1;
-    } else if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-    } else if (c === '[') {
-      inClass = true;
-      if (regex[i + 1] === '^') {
-        out += '[^\\x00';
-        i += 1;
-      } else {
-        out += c;
-      }
-      if (regex[i + 1] === ']') {
-        out += ']';
-        i += 1;
-      }
-    } else if (c === '^') {
-      out += '(?:^|\\x00)';
-    } else if (c === '$') {
-      out += '(?:$|\\x00)';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 export interface RegexRule {
   id: string;
@@ -347,44 +298,3 @@ export const REGEX_RULES: readonly RegexRule[] = [
   ...TRAVERSAL_RULES,
   ...COMMAND_RULES,
 ];
-
-/**
- * The rule set in libddwaf's format (rules version 2.2); each rule's category is its `tags.type`. The
- * regular expressions stay separate rules: joined into one alternation per category they outgrow RE2's
- * DFA cache and fall back to its (still linear, but far slower) NFA on long inputs.
- */
-export function buildRuleSet(): object {
-  const values = [{ address: VALUES_ADDRESS }];
-  const text = [{ address: TEXT_ADDRESS }];
-  const both = [{ address: TEXT_ADDRESS }, { address: PATH_ADDRESS }];
-  const rule = (id: string, category: AttackCategory, condition: object, transformers: string[] = []) => ({
-    id,
-    name: id,
-    tags: { type: category, category: 'attack_attempt' },
-    conditions: [condition],
-    transformers,
-  });
-  return {
-    version: '2.2',
-    metadata: { rules_version: '1.0.0' },
-    rules: [
-      rule('sqli-libinjection', 'sqli', { operator: 'is_sqli', parameters: { inputs: values } }),
-      rule('xss-libinjection', 'xss', { operator: 'is_xss', parameters: { inputs: values } }),
-      // `<IMG SRC=&#106;&#97;…>`: the same check once HTML entities and JS escapes are decoded.
-      rule('xss-libinjection-decoded', 'xss', { operator: 'is_xss', parameters: { inputs: values } }, [
-        'html_entity_decode',
-        'js_decode',
-      ]),
-      ...REGEX_RULES.map(({ id, category, regex, path }) =>
-        rule(id, category, {
-          operator: 'match_regex',
-          parameters: {
-            inputs: path ? both : text,
-            regex: confineToValue(regex),
-            options: { case_sensitive: false },
-          },
-        }),
-      ),
-    ],
-  };
-}

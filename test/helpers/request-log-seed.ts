@@ -1,3 +1,5 @@
+import type { Executor } from '../../src/db/database.js';
+import { licenseKeyHasher } from '../../src/logging/license-key-hash.js';
 import { createLogIdGenerator, methodCode, CHANNELS, timestampOfId } from '../../src/logging/log-entry.js';
 import { maskLicenseKey } from '../../src/logging/mask.js';
 import {
@@ -5,6 +7,7 @@ import {
   type ApiCallInsert,
   type BlockedRow,
 } from '../../src/logging/request-log.repository.js';
+import type { FilterDeps } from '../../src/logging/request-log-filters.js';
 import { manualClock } from '../../src/shared/clock.js';
 import type { TestContext } from './app.js';
 
@@ -81,12 +84,12 @@ export function requestLogSeeder(start: string) {
   };
 }
 
-export async function seedRequestLogs(
-  t: TestContext,
+/** Facts as the writer hands them to the repository: masked, the licence key as its keyed hash. */
+export function writerRows(
+  hash: (key: string) => Buffer,
   apiCalls: ApiCallFacts[],
   blocked: BlockedFacts[] = [],
-): Promise<void> {
-  const hash = t.services.requestLogs.hashLicenseKey;
+): { apiRows: ApiCallInsert[]; blockedRows: BlockedRow[] } {
   const apiRows: ApiCallInsert[] = apiCalls.map((c) => ({
     id: c.id,
     endpoint: c.endpoint,
@@ -119,5 +122,23 @@ export async function seedRequestLogs(
     ...b,
     method: methodCode(b.method),
   }));
+  return { apiRows, blockedRows };
+}
+
+export async function seedRequestLogs(
+  t: TestContext,
+  apiCalls: ApiCallFacts[],
+  blocked: BlockedFacts[] = [],
+): Promise<void> {
+  const { apiRows, blockedRows } = writerRows(t.services.requestLogs.hashLicenseKey, apiCalls, blocked);
   await createRequestLogRepository(t.services.core.db).insertBatch(apiRows, blockedRows);
+}
+
+/** What the log searches need of a bare store, outside the application: no licences, a fixed hash secret. */
+export function noLicences(db: Executor): FilterDeps {
+  return {
+    db,
+    hashLicenseKey: licenseKeyHasher(Buffer.alloc(32, 7)),
+    licenses: { keyOf: async () => null, keysOfCustomer: async () => null },
+  };
 }

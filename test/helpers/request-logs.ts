@@ -1,3 +1,4 @@
+import type { Db } from '../../src/db/database.js';
 import type { TestContext } from './app.js';
 
 export interface LicenseFixture {
@@ -53,4 +54,16 @@ export async function readLog(t: TestContext, log: LogPath): Promise<LogEntry[]>
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
   return entries.filter((entry) => !String(entry.endpoint ?? '').startsWith('/api/v1/logs/'));
+}
+
+/**
+ * The stored API-call rows with their route pattern and user agent read from the dictionaries, for
+ * tests that look at the store itself rather than through the API.
+ */
+export function storedApiCalls(db: Db) {
+  return db
+    .selectFrom('api_call_log')
+    .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
+    .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
+    .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
 }

@@ -10,6 +10,7 @@ import type { Db } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
 import { createTestApp, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, DIALECTS } from '../helpers/database.js';
+import { storedApiCalls } from '../helpers/request-logs.js';
 import { liftRateLimits } from '../helpers/security.js';
 
 const takeTableAway = (db: Db) => sql`alter table api_call_log rename to api_call_log_away`.execute(db);
@@ -24,11 +25,9 @@ async function metric(t: { app: TestContext['app'] }, name: string, log = 'api_c
 }
 
 async function userAgentsInOrder(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom('api_call_log')
-    .select(['user_agent'])
-    .where('endpoint', '=', '/api/v1/products')
-    .orderBy('id', 'asc')
+  const rows = await storedApiCalls(db)
+    .where('log_endpoints.value', '=', '/api/v1/products')
+    .orderBy('api_call_log.id', 'asc')
     .execute();
   return rows.map((row) => row.user_agent ?? '');
 }

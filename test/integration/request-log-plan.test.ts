@@ -1,6 +1,5 @@
 import { sql, type Compilable } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ipFilterRange } from '../../src/logging/ip-filter.js';
 import { idBoundary } from '../../src/logging/log-entry.js';
 import { storedValue } from '../../src/logging/request-log-columns.js';
 import {
@@ -22,6 +21,8 @@ const RARE_KEY = 'RARE-RARE-RARE-RARE';
 const BUSY_KEY = 'BUSY-BUSY-BUSY-BUSY';
 const ENDPOINTS = ['/api/v1/licenses/validate', '/api/v1/licenses/activate', '/api/v1/licenses/status'];
 const day = (date: string, end: boolean) => storedValue.entryId(idBoundary('log', new Date(date), end));
+/** A search as the plan tests state it: the route pattern as text (its dictionary code is looked up). */
+type PlanSearch = Omit<Partial<ApiCallSearch>, 'endpoint'> & { endpoint?: string };
 const TIME_RANGE = { fromId: day('2025-01-01T02:00:00Z', false), toId: day('2025-01-01T04:00:00Z', true) };
 
 /**
@@ -85,8 +86,16 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
   }
 
   const repository = () => createRequestLogRepository(t.services.core.db);
-  const apiCalls = (search: Partial<ApiCallSearch>, key?: string) =>
-    plan(repository().apiCallsQuery({ limit: 50, ...search }, key === undefined ? undefined : hash(key)));
+  const apiCalls = async ({ endpoint, ...search }: PlanSearch, key?: string) => {
+    const stored: Partial<ApiCallSearch> = search;
+    if (endpoint !== undefined) {
+      stored.endpoint = await storedValue.endpoint(t.services.core.db, endpoint);
+      expect(stored.endpoint).toEqual(expect.any(Number));
+    }
+    return plan(
+      repository().apiCallsQuery({ limit: 50, ...stored }, key === undefined ? undefined : hash(key)),
+    );
+  };
   const blockedPlan = (search: Partial<BlockedSearch>) =>
     plan(repository().blockedQuery({ limit: 50, ...search }));
 
@@ -94,7 +103,7 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
   const SORT = /TEMP B-TREE|Sort\b/;
 
   // A rare value is found through its index; PostgreSQL may then sort the few rows it found.
-  it.each<[string, Partial<ApiCallSearch>, string | undefined, string]>([
+  it.each<[string, PlanSearch, string | undefined, string]>([
     ['a licence key', {}, RARE_KEY, 'api_call_log_license_id'],
     [
       'a status class of failures',
@@ -116,13 +125,13 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
     ],
     [
       'failures from an address',
-      { failedOnly: true, ip: ipFilterRange('192.0.2.231')! },
+      { failedOnly: true, ip: storedValue.ip('192.0.2.231') },
       undefined,
       'api_call_log_failed_ip_id',
     ],
     [
       'failures from an address range',
-      { failedOnly: true, ip: ipFilterRange('192.0.2.0/24')! },
+      { failedOnly: true, ip: storedValue.ip('192.0.2.0/24') },
       undefined,
       'api_call_log_failed_ip_id',
     ],
@@ -133,7 +142,7 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
   });
 
   // A busy value is read newest first and the read stops after one page: never a sort of all it matches.
-  it.each<[string, Partial<ApiCallSearch>, string | undefined, string]>([
+  it.each<[string, PlanSearch, string | undefined, string]>([
     ['a licence key', {}, BUSY_KEY, 'api_call_log_license_id'],
     [
       'a licence key on a later page',
@@ -176,14 +185,20 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
 
   // Filters without an index of their own are common values (a method, a channel, the SDK's API key) or
   // need no more than the time range: they read the primary key newest first and stop after one page.
-  it.each<[string, Partial<ApiCallSearch>]>([
+  it.each<[string, PlanSearch]>([
     ['a time range', TIME_RANGE],
     ['a method in a time range', { method: 1, ...TIME_RANGE }],
     ['an endpoint, any outcome', { endpoint: ENDPOINTS[0]!, ...TIME_RANGE }],
-    ['an address, any outcome', { ip: ipFilterRange('10.0.0.0/16')!, ...TIME_RANGE }],
+    ['an address, any outcome', { ip: storedValue.ip('10.0.0.0/16'), ...TIME_RANGE }],
+    ['free text (route pattern, path, user agent, error)', { text: 'deactivate', ...TIME_RANGE }],
     [
       'an API key, a product and a channel',
-      { api_key_id: 'key_x', product_id: 'prd_x', channel: 0, ...TIME_RANGE },
+      {
+        api_key_id: storedValue.apiKeyId('key_01jxaaaaaaaaaaaaaaaaaaaaaa'),
+        product_id: storedValue.productId('prd_01jxaaaaaaaaaaaaaaaaaaaaaa'),
+        channel: 0,
+        ...TIME_RANGE,
+      },
     ],
   ])('%s reads the primary key in id order', async (_name, search) => {
     const text = await apiCalls(search);
@@ -194,9 +209,9 @@ describe.each(DIALECTS)('request-log search query plans on %s', (dialect) => {
   it.each<[string, Partial<BlockedSearch>, string, boolean]>([
     ['a rare block reason', { block_reason: 'SQL_INJECTION_ATTEMPT' }, 'blocked_log_reason_id', true],
     ['a rare rule', { rule_id: 'crs-942-100' }, 'blocked_log_rule_id', true],
-    ['an address', { ip: ipFilterRange('192.0.2.1')! }, 'blocked_log_ip_id', true],
+    ['an address', { ip: storedValue.ip('192.0.2.1') }, 'blocked_log_ip_id', true],
     // The addresses of a range come out of the index in address order: what matched is sorted.
-    ['an address range', { ip: ipFilterRange('192.0.2.0/24')! }, 'blocked_log_ip_id', false],
+    ['an address range', { ip: storedValue.ip('192.0.2.0/24') }, 'blocked_log_ip_id', false],
   ])('blocked requests by %s use its index', async (_name, search, index, inIdOrder) => {
     const text = await blockedPlan(search);
     expect(text).toContain(index);

@@ -72,6 +72,10 @@ describe.each(DIALECTS)('searching the request logs on %s', (dialect) => {
     ['an IPv4 CIDR', () => 'ip=203.0.113.0/24', [1, 3, 5, 7]],
     ['a CIDR that is not octet-aligned', () => 'ip=203.0.113.128/25', [3]],
     ['an IPv6 CIDR', () => 'ip=2001:db8::/32', [2, 9]],
+    ['an IPv4 address written as mapped IPv6', () => 'ip=::ffff:203.0.113.7', [1]],
+    ['an IPv4 CIDR written as mapped IPv6', () => 'ip=::ffff:203.0.113.0/120', [1, 3, 5, 7]],
+    ['an endpoint never logged', () => 'endpoint=/api/v1/never/logged', []],
+    ['free text in the route pattern, any case', () => 'q=ACTIVATE', [4]],
     ['a channel', () => 'channel=portal', [6, 8]],
     ['free text in the user agent, any case', () => 'q=evil-scanner', [5]],
     ['free text in the path', (d) => `q=${d.licences[0].id}`, [6]],
@@ -124,6 +128,7 @@ describe.each(DIALECTS)('searching the request logs on %s', (dialect) => {
     ['rule id', () => 'rule_id=rate:ip', [1]],
     ['an address range', () => 'ip=203.0.113.0/24', [1, 2, 5]],
     ['an IPv6 address', () => 'ip=2001:db8::5', [3]],
+    ['an IPv4 address written as mapped IPv6', () => 'ip=::ffff:203.0.113.7', [1]],
     ['country, any case', () => 'country=us', [1, 5]],
     ['minimum threat score', () => 'min_threat_score=50', [2, 3, 4]],
     ['method', () => 'method=GET', [2]],
@@ -211,5 +216,30 @@ describe.each(DIALECTS)('searching the request logs on %s', (dialect) => {
     // No entry twice, none skipped: the remaining pages continue exactly where the first stopped.
     expect(rest).toEqual(ids(before.slice(0, 4)));
     expect((await all('failed-api-calls', window)).map((e) => e.id)).toEqual(ids([...before, ...during]));
+  });
+
+  it('never counts an IPv6 address whose bytes begin like an IPv4 range as inside it', async () => {
+    const seed = requestLogSeeder('2025-10-01T00:00:00.000Z');
+    const at = <T>(make: () => T) => {
+      seed.clock.advance(1000);
+      return make();
+    };
+    // cb00:7100::/32 starts with the bytes of 203.0.113.0: byte order alone puts it in 203.0.113.0/24.
+    const calls = [
+      at(() => seed.apiCall({ ip: '198.51.100.7' })),
+      at(() => seed.apiCall({ ip: 'cb00:7100::1' })),
+    ];
+    const inRange = at(() => seed.apiCall({ ip: '203.0.113.1' }));
+    const blocked = [
+      at(() => seed.blocked({ ip: 'cb00:7100::1' })),
+      at(() => seed.blocked({ ip: '203.0.113.1' })),
+    ];
+    await seedRequestLogs(t, [...calls, inRange], blocked);
+    const window = 'from=2025-10-01T00:00:00Z&to=2025-10-02T00:00:00Z';
+    const ids = async (log: string, ip: string) => (await all(log, `${window}&ip=${ip}`)).map((e) => e.id);
+    expect(await ids('api-calls', '203.0.113.0/24')).toEqual([inRange.id]);
+    expect(await ids('api-calls', 'cb00:7100::/32')).toEqual([calls[1]!.id]);
+    expect(await ids('blocked', '203.0.113.0/24')).toEqual([blocked[1]!.id]);
+    expect(await ids('blocked', 'cb00:7100::/32')).toEqual([blocked[0]!.id]);
   });
 });

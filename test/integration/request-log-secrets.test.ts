@@ -116,6 +116,12 @@ describe.each(DIALECTS)('no secret reaches a log, an export or diagnostic output
     expect(blocked).toHaveLength(1);
     expectNoSecret('api_call_log', JSON.stringify(apiCalls));
     expectNoSecret('blocked_log', JSON.stringify(blocked));
+    // Route patterns and user agents are stored once, in their dictionaries.
+    for (const table of ['log_endpoints', 'log_user_agents'] as const) {
+      const values = await services.core.db.selectFrom(table).select('value').execute();
+      expect(values.length).toBeGreaterThan(0);
+      expectNoSecret(table, JSON.stringify(values));
+    }
   });
 
   it('keeps them out of every list and export', async () => {

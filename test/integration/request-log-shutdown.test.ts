@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { unaudited } from '../../src/logging/activity.service.js';
 import { createServices } from '../../src/services.js';
 import { createTestDatabase, DIALECTS, TEST_POSTGRES_URL } from '../helpers/database.js';
+import { storedApiCalls } from '../helpers/request-logs.js';
 import { buildDist, startServer } from '../helpers/server-process.js';
 
 const CLIENTS = 32;
@@ -103,10 +104,9 @@ describe.each(DIALECTS)('log entries survive the server being stopped on %s', (d
       const after = await createServices(config, { logger: pino({ level: 'silent' }) });
       after.requestLogs.pipeline.start();
       await after.requestLogs.flush();
-      const rows = await after.core.db
-        .selectFrom('api_call_log')
-        .select(['user_agent', 'status'])
-        .where('endpoint', '=', '/api/v1/products')
+      const rows = await storedApiCalls(after.core.db)
+        .select('status')
+        .where('log_endpoints.value', '=', '/api/v1/products')
         .execute();
       await after.close();
       await created.drop();

@@ -1,22 +1,31 @@
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { sql, type Kysely } from 'kysely';
 import { columnTypes } from './dialect.js';
 
 const BACKFILL_BATCH = 500;
 const FAILED = sql<boolean>`status >= 400`;
+const TEXT_TAG = 0xff;
 
-/** The address as 16 bytes, IPv4 as IPv4-mapped IPv6: a CIDR filter becomes a byte range. */
-function ipBytes(text: string | null): Buffer | null {
-  if (!text || !ipaddr.isValid(text)) return null;
-  const address = ipaddr.parse(text);
-  return Buffer.from(
-    address.kind() === 'ipv4'
-      ? (address as ipaddr.IPv4).toIPv4MappedAddress().toByteArray()
-      : address.toByteArray(),
-  );
+/**
+ * The address in the compact form migration 0006 gave api_call_log.ip (storedIp in
+ * src/logging/request-log.codec.ts, restated because a migration stays as it shipped): 4 or 16 bytes
+ * for an address written the canonical way, anything else as tagged text.
+ */
+function ipBytes(ip: string | null): Buffer | null {
+  if (ip === null) return null;
+  if (isIP(ip) === 4 && ipaddr.IPv4.parse(ip).toString() === ip) {
+    return Buffer.from(ipaddr.IPv4.parse(ip).toByteArray());
+  }
+  if (isIP(ip) === 6 && !ip.includes('%') && ipaddr.IPv6.parse(ip).toRFC5952String() === ip) {
+    return Buffer.from(ipaddr.IPv6.parse(ip).toByteArray());
+  }
+  const utf8 = Buffer.from(ip);
+  return Buffer.concat([Buffer.alloc([4, 16].includes(utf8.length + 1) ? 2 : 1, TEXT_TAG), utf8]);
 }
 
-async function backfillIpBytes(db: Kysely<any>, table: string): Promise<void> {
+async function backfillIpBytes(db: Kysely<any>): Promise<void> {
+  const table = 'blocked_log';
   let after: Buffer | null = null;
   for (;;) {
     let query = db
@@ -45,17 +54,34 @@ async function backfillIpBytes(db: Kysely<any>, table: string): Promise<void> {
  * The API-call entry has a byte budget, so its indexes cover only what is rare: rows that carry a
  * licence key, and failures (`status >= 400`, the failed-call log). Filters without an index of their
  * own (method, status, API key, product, channel, …) read the primary key, which is the time index.
+ * The API-call log's compact columns (0006) are indexed as stored: the route pattern's code, the
+ * address's bytes. The blocked log keeps its address as text and gains those bytes beside it.
  */
-export async function up(db: Kysely<any>): Promise<void> {
-  const { postgres } = columnTypes(db);
-  const blob = postgres ? sql`bytea` : sql`blob`;
-  for (const table of ['api_call_log', 'blocked_log']) {
-    await db.schema.alterTable(table).addColumn('ip_bytes', blob).execute();
-    await backfillIpBytes(db, table);
+/**
+ * 0006 built the compact table under another name and renamed it: on PostgreSQL its primary key kept
+ * the built table's name. It takes the table's own name again, the one the time index is known by.
+ */
+async function namePrimaryKey(db: Kysely<any>): Promise<void> {
+  const { rows } = await sql<{ conname: string }>`
+    select conname from pg_constraint
+    where conrelid = ${'api_call_log'}::regclass and contype = 'p'`.execute(db);
+  const current = rows[0]?.conname;
+  if (current !== undefined && current !== 'api_call_log_pkey') {
+    await sql`alter table api_call_log rename constraint ${sql.id(current)} to api_call_log_pkey`.execute(db);
   }
+}
 
-  // Replaces 0003's index on the hash alone: PostgreSQL needs the id in it to read a key's history in
-  // id order (SQLite's WITHOUT ROWID index held the id already, so its size is unchanged there).
+async function searchUp(db: Kysely<any>, postgres: boolean): Promise<void> {
+  if (postgres) await namePrimaryKey(db);
+  await db.schema
+    .alterTable('blocked_log')
+    .addColumn('ip_bytes', postgres ? sql`bytea` : sql`blob`)
+    .execute();
+  await backfillIpBytes(db);
+
+  // Replaces the index on the hash alone (0003, rebuilt by 0006): PostgreSQL needs the id in it to read
+  // a key's history in id order (SQLite's WITHOUT ROWID index held the id already, so its size is
+  // unchanged there).
   await db.schema.dropIndex('api_call_log_license').execute();
   await db.schema
     .createIndex('api_call_log_license_id')
@@ -66,9 +92,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   const failures: [string, string[]][] = [
     ['api_call_log_failed_id', ['id']],
-    ['api_call_log_failed_endpoint_id', ['endpoint', 'id']],
+    ['api_call_log_failed_endpoint_id', ['endpoint_id', 'id']],
     ['api_call_log_failed_error_id', ['error_code', 'id']],
-    ['api_call_log_failed_ip_id', ['ip_bytes', 'id']],
+    ['api_call_log_failed_ip_id', ['ip', 'id']],
   ];
   for (const [name, columns] of failures) {
     await db.schema.createIndex(name).on('api_call_log').columns(columns).where(FAILED).execute();
@@ -84,7 +110,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+async function searchDown(db: Kysely<any>): Promise<void> {
   for (const name of ['blocked_log_ip_id', 'blocked_log_rule_id', 'blocked_log_reason_id']) {
     await db.schema.dropIndex(name).execute();
   }
@@ -103,7 +129,20 @@ export async function down(db: Kysely<any>): Promise<void> {
     .column('license_key_hash')
     .where(sql.ref('license_key_hash'), 'is not', null)
     .execute();
-  for (const table of ['blocked_log', 'api_call_log']) {
-    await db.schema.alterTable(table).dropColumn('ip_bytes').execute();
-  }
+  await db.schema.alterTable('blocked_log').dropColumn('ip_bytes').execute();
+}
+
+/** PostgreSQL runs each migration in a transaction; on SQLite the backfill takes one of its own. */
+async function inTransaction(db: Kysely<any>, work: (db: Kysely<any>, postgres: boolean) => Promise<void>) {
+  const { postgres } = columnTypes(db);
+  if (postgres || db.isTransaction) return work(db, postgres);
+  await db.transaction().execute((tx) => work(tx, postgres));
+}
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await inTransaction(db, searchUp);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await inTransaction(db, searchDown);
 }

@@ -4,6 +4,7 @@ import * as loggingSettingsAndActivity from './0002-logging-settings-and-activit
 import * as requestLogs from './0003-request-logs.js';
 import * as securityRules from './0004-security-rules.js';
 import * as activityLogSearch from './0005-activity-log-search.js';
+import * as compactRequestLogs from './0006-compact-request-logs.js';
 import * as requestLogSearch from './0007-request-log-search.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
@@ -13,7 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-request-logs': requestLogs,
   '0004-security-rules': securityRules,
   '0005-activity-log-search': activityLogSearch,
-  // 0006 is the log compaction, on its own branch.
+  '0006-compact-request-logs': compactRequestLogs,
   '0007-request-log-search': requestLogSearch,
 };
 

@@ -1,0 +1,44 @@
+import type { Db } from '../db/database.js';
+import type { JournalRead, Position } from './journal.js';
+import type { JournalRecord } from './log-entry.js';
+import type { ApiCallInsert, BlockedRow, RequestLogRepository } from './request-log.repository.js';
+
+export type LogName = 'api_calls' | 'failed_api_calls' | 'blocked';
+export const LOG_NAMES: readonly LogName[] = ['api_calls', 'failed_api_calls', 'blocked'];
+
+export function logOf(record: JournalRecord): LogName {
+  if (record.log === 'blocked') return 'blocked';
+  return record.row.status >= 400 ? 'failed_api_calls' : 'api_calls';
+}
+
+/** A batch the store took: where the journal may commit to, and which log each line belonged to. */
+export interface WrittenBatch {
+  end: Position;
+  /** How many of the lines (the first ones) an earlier process left behind. */
+  leftover: number;
+  /** Per line, in order: an index into LOG_NAMES (compact enough to post between threads). */
+  logs: Uint8Array;
+}
+
+export interface BatchTarget {
+  db: Db;
+  repository: RequestLogRepository;
+}
+
+/** Parses journal lines and inserts them in one transaction (idempotent on the entry ids). */
+export async function writeBatch(read: JournalRead, target: BatchTarget): Promise<WrittenBatch> {
+  const apiCalls: ApiCallInsert[] = [];
+  const blocked: BlockedRow[] = [];
+  const logs = new Uint8Array(read.lines.length);
+  read.lines.forEach((line, i) => {
+    const record = JSON.parse(line) as JournalRecord;
+    logs[i] = LOG_NAMES.indexOf(logOf(record));
+    if (record.log === 'blocked') blocked.push(record.row);
+    else {
+      const hash = record.row.license_key_hash;
+      apiCalls.push({ ...record.row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null });
+    }
+  });
+  await target.db.transaction().execute((tx) => target.repository.insertBatch(apiCalls, blocked, tx));
+  return { end: read.end, leftover: read.leftover, logs };
+}

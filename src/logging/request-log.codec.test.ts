@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import {
+  idFromBytes,
+  idToBytes,
+  ipFromStored,
+  licenseKeyMaskFromStored,
+  referenceFromStored,
+  storedIp,
+  storedIpRange,
+  storedLicenseKeyMask,
+  storedReference,
+} from './request-log.codec.js';
+
+describe('request-log stored forms', () => {
+  it('stores a generated id as its 16 bytes and any other id as text, each read back as written', () => {
+    const id = 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f';
+    expect(storedReference('customer_id', id)).toHaveLength(16);
+    expect(storedReference('customer_id', id)).toEqual(idToBytes(id));
+    const odd = [
+      'lic_01jh8v7w9x0y1z2a3b4c5d6e7f', // another column's prefix
+      'cus_01JH8V7W9X0Y1Z2A3B4C5D6E7F', // upper case
+      'cus_81jh8v7w9x0y1z2a3b4c5d6e7f', // above 128 bits
+      'cus_01jh8v7w9x0y1z2a3b4c5d6e7', // short
+      'cus_0123456789',
+      '0123456789abcde', // 15 bytes: 16 with one tag, so tagged twice
+      'cus_imported-ü',
+      '',
+    ];
+    for (const value of [id, ...odd]) {
+      const stored = storedReference('customer_id', value);
+      if (value !== id) expect(stored!.length, value).not.toBe(16);
+      expect(referenceFromStored('customer_id', stored)).toBe(value);
+    }
+    expect(storedReference('customer_id', null)).toBeNull();
+    expect(referenceFromStored('customer_id', null)).toBeNull();
+  });
+
+  it('keeps byte order as id order, as cursors and time ranges need', () => {
+    const ids = [
+      'log_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      'log_01jh8v7w9x0y1z2a3b4c5d6e7g',
+      'log_01jh8v7wa00000000000000000',
+    ];
+    const bytes = ids.map(idToBytes);
+    expect([...bytes].sort(Buffer.compare)).toEqual(bytes);
+    expect(bytes.map((b) => idFromBytes('log', b))).toEqual(ids);
+  });
+
+  it('stores canonical addresses as 4 or 16 bytes and any other text unchanged', () => {
+    const cases: [string, number][] = [
+      ['203.0.113.7', 4],
+      ['0.0.0.0', 4],
+      ['255.255.255.255', 4],
+      ['2001:db8::7', 16],
+      ['::1', 16],
+      ['ff02::1:ff00:1', 16],
+      ['::ffff:198.51.100.4', 20], // not RFC 5952's form of that address
+      ['2001:DB8::7', 12],
+      ['010.0.0.1', 10],
+      ['10.0.0.00', 10],
+      ['256.0.0.1', 10],
+      ['1.2.3.4.5', 10],
+      ['1..2.3', 7],
+      ['1.2.3.', 7],
+      ['1.2.3.4 ', 9],
+      ['１.2.3.4', 10],
+      ['fe80::1%eth0', 13],
+      ['unknown', 8],
+      ['1.2', 5], // 3 bytes: 4 with one tag, so tagged twice
+    ];
+    for (const [ip, length] of cases) {
+      const stored = storedIp(ip)!;
+      expect(stored.length, ip).toBe(length);
+      expect(ipFromStored(stored)).toBe(ip);
+    }
+    expect(storedIp(null)).toBeNull();
+  });
+
+  it('turns a CIDR block into the stored bounds of its addresses', () => {
+    const { low, high } = storedIpRange('203.0.113.0/24');
+    expect([low, high]).toEqual([storedIp('203.0.113.0'), storedIp('203.0.113.255')]);
+    const v6 = storedIpRange('2001:db8::/32');
+    expect(ipFromStored(v6.low)).toBe('2001:db8::');
+    expect(ipFromStored(v6.high)).toBe('2001:db8:ffff:ffff:ffff:ffff:ffff:ffff');
+  });
+
+  it('keeps four characters of a default-format masked licence key and every other mask whole', () => {
+    expect(storedLicenseKeyMask('XXXX-XXXX-XXXX-7K2M')).toBe('7K2M');
+    for (const mask of [
+      'XXXX-XXXX-XXXX-7K2M',
+      'XXXX-XXXX-XXXX-~K2M',
+      'XXXXXXXXXXXX7K2M',
+      'XXXX-XXXX-XXXX-XXXX-7K2M',
+      'XXX',
+      '~XXX',
+      'XXXX',
+      '',
+    ]) {
+      expect(licenseKeyMaskFromStored(storedLicenseKeyMask(mask))).toBe(mask);
+    }
+    expect(storedLicenseKeyMask(null)).toBeNull();
+  });
+});
