@@ -189,12 +189,13 @@ try {
       query.apiCalls({ limit: 50, ...window(i), q: 'deactivate' }),
     ),
   ];
-  const worst = Math.max(...p95s);
+  // The goal covers the first filtered page and the licence-key history; the others are reported.
+  const worst = Math.max(p95s[0], p95s[2]);
   console.log(
     `goal: the filtered page and the licence-key history under ${GOAL_P95_MS} ms p95 (at 10,000,000 entries): ` +
-      `worst p95 here ${worst.toFixed(2)} ms at ${ROWS.toLocaleString('en-US')} entries`,
+      `worse p95 of the two here ${worst.toFixed(2)} ms at ${ROWS.toLocaleString('en-US')} entries`,
   );
-  if (Math.max(p95s[0], p95s[2]) >= GOAL_P95_MS) process.exitCode = 1;
+  if (worst >= GOAL_P95_MS) process.exitCode = 1;
 } finally {
   await services.close();
   await rm(dataDir, { recursive: true, force: true });
