@@ -49,7 +49,7 @@ export interface ApiCallRecord {
   request_body: string | null;
   request_body_truncated: number | null;
 }
-export type BlockedRecord = Omit<BlockedLogTable, 'id'> & { id: string };
+export type BlockedRecord = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
 
 /** One journal line: the log it belongs to and its row, already masked. */
 export type JournalRecord = { log: 'api'; row: ApiCallRecord } | { log: 'blocked'; row: BlockedRecord };
