@@ -5,7 +5,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BENCHMARKS = ['validate', 'logging', 'log-writer-stall', 'security', 'detector', 'export', 'analytics'];
+const BENCHMARKS = [
+  'validate',
+  'logging',
+  'log-writer-stall',
+  'security',
+  'detector',
+  'export',
+  'log-search',
+  'analytics',
+];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];
 for (const name of BENCHMARKS) {

@@ -9,6 +9,7 @@ import { registerRequestMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { licensingRoutes } from './licensing/licensing.routes.js';
+import { apiCallHistoryRoutes } from './logging/api-call-history.routes.js';
 import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { analyticsRoutes } from './logging/analytics/analytics.routes.js';
@@ -64,6 +65,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.register(analyticsRoutes(services.analytics.service, services.activity), { prefix: '/api/v1' });
+  await app.register(apiCallHistoryRoutes(services.requestLogs.query, services.activity), {
+    prefix: '/api/v1',
+  });
   await app.ready();
   return app;
 }

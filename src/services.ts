@@ -67,7 +67,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
-  const requestLogs = createRequestLogs(core, metrics, loggingSettings);
+  const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
   const analytics = createLogAnalytics(core);
   const security = createSecurity(core, {
     rules: securityRules,

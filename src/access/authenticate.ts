@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors.js';
 import type { ApiKeyService } from './api-key.service.js';
-import { can } from './permissions.js';
+import { canAll } from './permissions.js';
 import type { Principal, RouteAccess } from './principal.js';
 
 declare module 'fastify' {
@@ -50,7 +50,7 @@ function authorize(principal: Principal, access: Exclude<RouteAccess, { auth: 'p
   const role =
     principal.kind === 'admin' ? principal.role : principal.scope === 'admin' ? principal.role : null;
   if (!role) throw new AppError('ERR_INSUFFICIENT_SCOPE');
-  if (access.permission !== 'self' && !can(role, access.permission))
+  if (access.permission !== 'self' && !canAll(role, access.permission))
     throw new AppError('ERR_INSUFFICIENT_SCOPE');
 }
 

@@ -51,6 +51,11 @@ export function can(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
 
+/** A route's permission, or every one of a route's permissions. */
+export function canAll(role: Role, needed: Permission | readonly Permission[]): boolean {
+  return typeof needed === 'string' ? can(role, needed) : needed.every((permission) => can(role, permission));
+}
+
 /** A role may hand out (to an admin or an API key) only roles whose permissions it holds itself. */
 export function canGrant(granter: Role, role: Role): boolean {
   return [...ROLE_PERMISSIONS[role]].every((p) => ROLE_PERMISSIONS[granter].has(p));

@@ -26,10 +26,13 @@ export type Principal =
 /**
  * How a route is reached: the licence API by any API key, administration by admin keys or sessions.
  * `permission: 'self'` marks routes on the caller's own account (profile, password, logout): any
- * authenticated admin principal may use them, whatever its role.
+ * authenticated admin principal may use them, whatever its role. A list needs every permission in it
+ * (a customer's API history is both the customer's and the logs').
  */
 export type RouteAccess =
-  { auth: 'public' } | { auth: 'license' } | { auth: 'admin'; permission: Permission | 'self' };
+  | { auth: 'public' }
+  | { auth: 'license' }
+  | { auth: 'admin'; permission: Permission | readonly Permission[] | 'self' };
 
 declare module 'fastify' {
   interface FastifyRequest {

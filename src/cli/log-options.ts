@@ -20,9 +20,13 @@ import { describeError } from './output.js';
 /** Paging and format are options of their own; every other query field of any log is a filter. */
 const NOT_FILTERS = new Set(['limit', 'cursor', 'format']);
 const FILTERS: [string, TSchema][] = [];
-for (const schema of Object.values(LOG_QUERIES)) {
-  for (const [name, property] of Object.entries(schema.properties)) {
-    if (!NOT_FILTERS.has(name) && !FILTERS.some(([known]) => known === name)) FILTERS.push([name, property]);
+/** The logs each filter applies to, for the option's help. */
+const FILTER_LOGS = new Map<string, LogName[]>();
+for (const [log, schema] of Object.entries(LOG_QUERIES) as [LogName, TSchema][]) {
+  for (const [name, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+    if (NOT_FILTERS.has(name)) continue;
+    if (!FILTERS.some(([known]) => known === name)) FILTERS.push([name, property]);
+    FILTER_LOGS.set(name, [...(FILTER_LOGS.get(name) ?? []), log]);
   }
 }
 const optionKey = (field: string) => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -115,14 +119,27 @@ export function wholeNumber(name: string, value: string | undefined, fallback: n
   return n;
 }
 
+const describe = (schema: TSchema | undefined): string | undefined =>
+  (schema as { description?: string } | undefined)?.description;
+
 export function withFilters(command: Command): Command {
   command.addOption(new Option('--log <log>', `which log: ${LOG_NAMES.join(', ')}`).makeOptionMandatory());
   for (const [field, schema] of FILTERS) {
-    const description = (schema as { description?: string }).description ?? field;
+    const logs = FILTER_LOGS.get(field) ?? [];
+    const known = [...new Set(logs.map((log) => describe(LOG_QUERIES[log].properties[field])))].filter(
+      (text): text is string => text !== undefined,
+    );
+    // A filter the logs describe differently (free text searches different fields) says so.
+    const described =
+      known.length > 1
+        ? `${known[0]!.split(',')[0]}; in which fields, see each log's API reference`
+        : known[0];
+    const description = described ?? field.replace(/_/g, ' ');
+    const where = logs.length < LOG_NAMES.length ? ` [--log ${logs.join(', ')}]` : '';
     const choices = (schema as { enum?: string[] }).enum;
     command.option(
       `--${field.replace(/_/g, '-')} <value>`,
-      choices && choices.length <= 8 ? `${description ?? ''} (${choices.join(', ')})` : description,
+      choices && choices.length <= 8 ? `${description}${where} (${choices.join(', ')})` : description + where,
     );
   }
   return command;

@@ -15,6 +15,7 @@ import {
   type Transaction,
 } from 'kysely';
 import type { Config } from '../config/config.js';
+import { ArrayRowsClient } from './array-rows.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -75,6 +76,7 @@ function openPostgres(url: string, schema: string | undefined): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    Client: ArrayRowsClient,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

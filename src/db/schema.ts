@@ -142,7 +142,7 @@ export interface ActivityLogTable {
   ip: string | null;
   session_id: string | null;
   user_agent: string | null;
-  /** `ip` as 16 bytes (IPv4-mapped for IPv4), for address and CIDR filters; see migration 0006. */
+  /** `ip` as 16 bytes (IPv4-mapped for IPv4), for address and CIDR filters; see migration 0005. */
   ip_bytes: Buffer | null;
 }
 
@@ -203,6 +203,8 @@ export interface BlockedLogTable {
   block_reason: string;
   rule_id: string | null;
   ip: string | null;
+  /** `ip` in the stored form of ApiCallLogTable's (storedIp), for the address filters (migration 0007). */
+  ip_bytes: Buffer | null;
   method: number;
   path: string | null;
   api_key: string | null;

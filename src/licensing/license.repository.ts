@@ -152,6 +152,21 @@ export function createLicenseRepository(db: Executor, dialect: Dialect) {
       }
       return taken;
     },
+
+    async keyOf(id: string, tx: Executor = db): Promise<string | null> {
+      const row = await tx.selectFrom('licenses').select('key').where('id', '=', id).executeTakeFirst();
+      return row?.key ?? null;
+    },
+
+    /** The request logs find a customer's API calls by the keys its licences are called with. */
+    async keysOfCustomer(customerId: string, tx: Executor = db): Promise<string[]> {
+      const rows = await tx
+        .selectFrom('licenses')
+        .select('key')
+        .where('customer_id', '=', customerId)
+        .execute();
+      return rows.map((row) => row.key);
+    },
   };
 }
 

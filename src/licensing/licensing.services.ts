@@ -1,3 +1,4 @@
+import type { LicenseKeyLookup } from '../logging/request-log-filters.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { createCustomerService } from './customer.service.js';
 import { createLicenseApiService } from './license-api.service.js';
@@ -12,10 +13,17 @@ export function createLicensingServices(deps: CoreDeps) {
     products: products.repository,
     customers: customers.repository,
   });
+  const licenseKeys: LicenseKeyLookup = {
+    keyOf: (id) => licenses.repository.keyOf(id),
+    keysOfCustomer: async (id) =>
+      (await customers.repository.findById(id)) ? licenses.repository.keysOfCustomer(id) : null,
+  };
   return {
     products,
     customers,
     licenses,
+    /** For the request logs' licence and customer filters. */
+    licenseKeys,
     licenseApi: createLicenseApiService(deps, licenses),
     bulk: createLicenseBulkService(deps, {
       licenses,

@@ -30,7 +30,7 @@ function entryOf(row: ActivityRow): ActivityEntry {
   };
 }
 
-/** The API's filters as columns: each one an indexed equality or range (see migration 0006). */
+/** The API's filters as columns: each one an indexed equality or range (see migration 0005). */
 function searchOf(query: ActivityLogQuery): ActivitySearch {
   const search: ActivitySearch = {
     limit: query.limit,

@@ -1,9 +1,10 @@
 import ipaddr from 'ipaddr.js';
 
 /**
- * Addresses as 16 bytes (IPv4 as its IPv4-mapped IPv6 form), so an address or a CIDR range of either
- * family is one byte-wise range over an indexed column on both stores, whatever text form the address
- * was recorded in. Migration 0006 stores the same bytes for entries recorded before it.
+ * The activity log's addresses as 16 bytes (IPv4 as its IPv4-mapped IPv6 form), so an address or a CIDR
+ * range of either family is one byte-wise range over an indexed column on both stores, whatever text
+ * form the address was recorded in. Migration 0005 stores the same bytes for entries recorded before
+ * it. (The request logs store addresses in their compact form instead: request-log.codec.ts.)
  */
 export function ipBytes(text: string | null | undefined): Buffer | null {
   if (!text || !ipaddr.isValid(text)) return null;
@@ -20,18 +21,20 @@ export interface IpRange {
   high: Buffer;
 }
 
-/** Filters take dotted quads only: `10.1` is a valid address to inet_aton but surely a typo here. */
-function strictlyValid(text: string, cidr: boolean): boolean {
-  return cidr
-    ? ipaddr.IPv4.isValidCIDRFourPartDecimal(text) || ipaddr.IPv6.isValidCIDR(text)
-    : ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
+/**
+ * An `ip` filter of any log: an address or a CIDR range. Dotted quads only: `10.1` is a valid address
+ * to inet_aton but surely a typo here.
+ */
+export function isIpFilter(filter: string): boolean {
+  return filter.includes('/')
+    ? ipaddr.IPv4.isValidCIDRFourPartDecimal(filter) || ipaddr.IPv6.isValidCIDR(filter)
+    : ipaddr.IPv4.isValidFourPartDecimal(filter) || ipaddr.IPv6.isValid(filter);
 }
 
 /** An `ip` filter (`203.0.113.7`, `203.0.113.0/24`, `2001:db8::/32`) as an inclusive byte range; null if invalid. */
 export function ipFilterRange(filter: string): IpRange | null {
-  const cidr = filter.includes('/');
-  if (!strictlyValid(filter, cidr)) return null;
-  if (!cidr) {
+  if (!isIpFilter(filter)) return null;
+  if (!filter.includes('/')) {
     const bytes = ipBytes(filter);
     return bytes && { low: bytes, high: bytes };
   }

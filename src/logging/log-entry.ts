@@ -49,7 +49,7 @@ export interface ApiCallRecord {
   request_body: string | null;
   request_body_truncated: number | null;
 }
-export type BlockedRecord = Omit<BlockedLogTable, 'id'> & { id: string };
+export type BlockedRecord = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
 
 /** One journal line: the log it belongs to and its row, already masked. */
 export type JournalRecord = { log: 'api'; row: ApiCallRecord } | { log: 'blocked'; row: BlockedRecord };
@@ -68,11 +68,29 @@ export type BlockReason = (typeof BLOCK_REASONS)[number];
 
 /** ULID time part (first 10 Crockford base32 characters after the prefix) as an ISO timestamp. */
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+// By character code rather than CROCKFORD.indexOf: every entry read or exported pays this. A character
+// outside the alphabet counts as -1, as indexOf's answer did.
+const CROCKFORD_VALUE = new Int8Array(65536).fill(-1);
+for (let i = 0; i < CROCKFORD.length; i++) CROCKFORD_VALUE[CROCKFORD.charCodeAt(i)] = i;
+const MILLISECONDS = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, '0')}Z`);
+const LAST_CACHED_SECOND = 8.64e15 / 1000 - 1; // the last whole second a Date can hold
+let cachedSecond = -1;
+let cachedSecondText = '';
+
 export function timestampOfId(id: string): string {
-  const time = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  const start = id.indexOf('_') + 1;
+  const end = Math.min(start + 10, id.length);
   let ms = 0;
-  for (const c of time) ms = ms * 32 + CROCKFORD.indexOf(c);
-  return new Date(ms).toISOString();
+  for (let i = start; i < end; i++) ms = ms * 32 + CROCKFORD_VALUE[id.charCodeAt(i)]!;
+  // Entries read in order come many to a second: the text up to the second is made once per second
+  // (a Date and its ISO text cost more than the rest of an entry's fields).
+  const second = Math.floor(ms / 1000);
+  if (second < 0 || second >= LAST_CACHED_SECOND) return new Date(ms).toISOString();
+  if (second !== cachedSecond) {
+    cachedSecondText = new Date(second * 1000).toISOString().slice(0, -4);
+    cachedSecond = second;
+  }
+  return cachedSecondText + MILLISECONDS[ms - second * 1000]!;
 }
 
 /** The smallest id of a given millisecond: `from`/`to` filters become a range over the primary key. */

@@ -1,7 +1,10 @@
-import { decodeCursor, toPage, type Page } from '../http/pagination.js';
-import { CHANNELS, DIRECTIONS, METHOD_CODES, idBoundary, timestampOfId } from './log-entry.js';
-import type { ApiCallEntry, BlockedEntry, FailedApiCallEntry, LogQuery } from './log.schemas.js';
-import type { ApiCallRow, BlockedRow, LogListQuery, RequestLogRepository } from './request-log.repository.js';
+import { notFound } from '../http/errors.js';
+import { toPage, type Page } from '../http/pagination.js';
+import { CHANNELS, DIRECTIONS, METHOD_CODES, timestampOfId } from './log-entry.js';
+import type { ApiCallEntry, BlockedEntry, FailedApiCallEntry } from './log.schemas.js';
+import { apiCallSearchOf, blockedSearchOf, type FilterDeps } from './request-log-filters.js';
+import type { ApiCallRow, BlockedRow, RequestLogRepository } from './request-log.repository.js';
+import type { ApiCallLogQuery, BlockedLogQuery, FailedApiCallLogQuery } from './request-log.schemas.js';
 
 function apiCallEntry(row: ApiCallRow): ApiCallEntry {
   return {
@@ -48,32 +51,36 @@ function blockedEntry(row: BlockedRow): BlockedEntry {
   };
 }
 
-function listQuery(query: LogQuery): LogListQuery {
-  return {
-    limit: query.limit,
-    before: decodeCursor(query.cursor),
-    fromId: query.from ? idBoundary('log', new Date(query.from), false) : undefined,
-    toId: query.to ? idBoundary('log', new Date(query.to), true) : undefined,
-  };
-}
+/** Reading the request logs: newest first, keyset-paginated, in the contract's field names. */
+export function createLogQueryService(repository: RequestLogRepository, deps: FilterDeps) {
+  async function apiCallRows(query: ApiCallLogQuery, failedLog: boolean): Promise<Page<ApiCallRow>> {
+    const rows = await repository.searchApiCalls(await apiCallSearchOf(query, failedLog, deps));
+    return toPage(rows, query.limit);
+  }
 
-/** Reading the request logs: newest first, cursor-paginated, in the contract's field names. */
-export function createLogQueryService(repository: RequestLogRepository) {
+  async function apiCalls(query: ApiCallLogQuery): Promise<Page<ApiCallEntry>> {
+    const page = await apiCallRows(query, false);
+    return { data: page.data.map(apiCallEntry), next_cursor: page.next_cursor };
+  }
+
   return {
-    async apiCalls(query: LogQuery): Promise<Page<ApiCallEntry>> {
-      const rows = await repository.listApiCalls(listQuery(query));
-      const page = toPage(rows, query.limit);
-      return { data: page.data.map(apiCallEntry), next_cursor: page.next_cursor };
-    },
-    async failedApiCalls(query: LogQuery): Promise<Page<FailedApiCallEntry>> {
-      const rows = await repository.listApiCalls({ ...listQuery(query), failedOnly: true });
-      const page = toPage(rows, query.limit);
+    apiCalls,
+    async failedApiCalls(query: FailedApiCallLogQuery): Promise<Page<FailedApiCallEntry>> {
+      const page = await apiCallRows(query, true);
       return { data: page.data.map(failedEntry), next_cursor: page.next_cursor };
     },
-    async blocked(query: LogQuery): Promise<Page<BlockedEntry>> {
-      const rows = await repository.listBlocked(listQuery(query));
-      const page = toPage(rows, query.limit);
+    async blocked(query: BlockedLogQuery): Promise<Page<BlockedEntry>> {
+      const page = toPage(await repository.searchBlocked(blockedSearchOf(query)), query.limit);
       return { data: page.data.map(blockedEntry), next_cursor: page.next_cursor };
+    },
+    /** A customer's API history: 404 for an unknown customer, unlike the filter, which finds nothing. */
+    async customerApiCalls(customerId: string, query: ApiCallLogQuery): Promise<Page<ApiCallEntry>> {
+      if ((await deps.licenses.keysOfCustomer(customerId)) === null) throw notFound('Customer');
+      return apiCalls({ ...query, customer_id: customerId });
+    },
+    async licenseApiCalls(licenseId: string, query: ApiCallLogQuery): Promise<Page<ApiCallEntry>> {
+      if ((await deps.licenses.keyOf(licenseId)) === null) throw notFound('License');
+      return apiCalls({ ...query, license_id: licenseId });
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Page } from '../http/pagination.js';
 import type { ActivityQueryService } from './activity-query.service.js';
 import type { ActivitySpec } from './activity.service.js';
 import type { LogQueryService } from './log-query.service.js';
+import { maskLicenseKey, maskText } from './mask.js';
 import {
   ActivityEntry,
   ActivityLogQuery,
@@ -16,6 +17,7 @@ import {
   FailedApiCallPage,
   LogQuery,
 } from './log.schemas.js';
+import { ApiCallLogQuery, BlockedLogQuery, FailedApiCallLogQuery } from './request-log.schemas.js';
 
 export const LOG_NAMES = ['activity', 'api-calls', 'failed-api-calls', 'blocked'] as const;
 export type LogName = (typeof LOG_NAMES)[number];
@@ -23,9 +25,9 @@ export type LogName = (typeof LOG_NAMES)[number];
 /** Each log's query string schema: the route's and the command line's filters (options) come from it. */
 export const LOG_QUERIES: Record<LogName, TObject> = {
   activity: ActivityLogQuery,
-  'api-calls': LogQuery,
-  'failed-api-calls': LogQuery,
-  blocked: LogQuery,
+  'api-calls': ApiCallLogQuery,
+  'failed-api-calls': FailedApiCallLogQuery,
+  blocked: BlockedLogQuery,
 };
 
 /** A log's query as the route and the CLI pass it: the schema's fields, already validated. */
@@ -44,7 +46,7 @@ export interface LogReader {
 }
 
 /** A range that ends before it starts is a mistake to point out, not a silent empty answer. */
-function checkRange(query: ReadQuery): void {
+export function checkRange(query: ReadQuery): void {
   if (query.from && query.to && new Date(query.from) > new Date(query.to)) {
     throw validationError([{ field: 'to', message: 'must not be before from' }]);
   }
@@ -86,6 +88,19 @@ export function logReaders(
 }
 
 /**
+ * Filters as an activity entry keeps them: a full licence key masked, and any secret typed into
+ * another filter (a key pasted into `q`) masked by its shape.
+ */
+function maskedFilters(filters: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(filters).map(([name, value]) => [
+      name,
+      typeof value !== 'string' ? value : name === 'license_key' ? maskLicenseKey(value) : maskText(value),
+    ]),
+  );
+}
+
+/**
  * Reading a log is itself admin activity: which log, how (search, export, follow) and with which
  * filters. The cursor and page size are how, not what, and are left out.
  */
@@ -100,6 +115,6 @@ export function readActivity(
     action_type: exported ? 'LOGS_EXPORTED' : 'LOGS_SEARCHED',
     resource_type: 'logs',
     resource: `${log} log`,
-    details: { log, ...(exported && { format }), filters, ...extra },
+    details: { log, ...(exported && { format }), filters: maskedFilters(filters), ...extra },
   };
 }

@@ -23,10 +23,10 @@ export const LogQuery = Type.Object(
 export type LogQuery = Static<typeof LogQuery>;
 
 /** A closed set as one JSON Schema `enum`: a bad value reads "must be equal to one of the allowed values". */
-const OneOf = <T extends string>(values: readonly T[], description?: string) =>
+export const OneOf = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description && { description }) });
 
-const Text = (maxLength: number, description: string) =>
+export const Text = (maxLength: number, description: string) =>
   Type.Optional(Type.String({ minLength: 1, maxLength, description }));
 
 export const ActivityLogQuery = Type.Object(

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   idFromBytes,
+  idFromHex,
   idToBytes,
+  ipFromHex,
   ipFromStored,
   licenseKeyMaskFromStored,
+  referenceFromHex,
   referenceFromStored,
   storedIp,
   storedIpRange,
@@ -99,5 +102,44 @@ describe('request-log stored forms', () => {
       expect(licenseKeyMaskFromStored(storedLicenseKeyMask(mask))).toBe(mask);
     }
     expect(storedLicenseKeyMask(null)).toBeNull();
+  });
+
+  it('reads every stored form back the same from its hex text, in either case, as fast reads select it', () => {
+    const hexForms = (stored: Buffer) => [stored.toString('hex'), stored.toString('hex').toUpperCase()];
+    for (const id of [
+      'log_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      'log_7zzzzzzzzzzzzzzzzzzzzzzzzz',
+      'log_00000000000000000000000000',
+    ]) {
+      for (const hex of hexForms(idToBytes(id))) expect(idFromHex('log', hex)).toBe(id);
+    }
+    for (const id of [
+      'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      'cus_01JH8V7W9X0Y1Z2A3B4C5D6E7F',
+      '0123456789abcde',
+      'cus_imported-ü',
+      '',
+    ]) {
+      for (const hex of hexForms(storedReference('customer_id', id)!)) {
+        expect(referenceFromHex('customer_id', hex)).toBe(id);
+      }
+    }
+    for (const ip of [
+      '203.0.113.7',
+      '0.0.0.0',
+      '255.255.255.255',
+      '2001:db8::7',
+      '::1',
+      '::ffff:198.51.100.4',
+      '1.2',
+      'unknown',
+    ]) {
+      for (const hex of hexForms(storedIp(ip)!)) expect(ipFromHex(hex)).toBe(ip);
+    }
+    // SQLite's hex() of null is '' (no stored form is empty); PostgreSQL's encode() of null is null.
+    for (const none of ['', null]) {
+      expect(referenceFromHex('customer_id', none)).toBeNull();
+      expect(ipFromHex(none)).toBeNull();
+    }
   });
 });

@@ -67,6 +67,34 @@ export function idFromBytes(prefix: string, bytes: Uint8Array): string {
   return `${prefix}_${text}`;
 }
 
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+const CROCKFORD_CODES = Array.from(CROCKFORD, (c) => c.charCodeAt(0));
+const idCodes: number[] = new Array<number>(ULID_LENGTH).fill(0);
+
+/**
+ * idFromBytes of the bytes `hex` spells (either case), without making them a Buffer first, and its
+ * characters made into one string at the end rather than one string per character added.
+ */
+export function idFromHex(prefix: string, hex: string): string {
+  let acc = 0;
+  let bits = 2;
+  let n = 0;
+  for (let i = 0; i < hex.length; i++) {
+    acc = ((acc << 4) | HEX_VALUE[hex.charCodeAt(i)]!) & 0xff;
+    bits += 4;
+    if (bits >= 5) {
+      bits -= 5;
+      idCodes[n++] = CROCKFORD_CODES[(acc >> bits) & 31]!;
+    }
+  }
+  return `${prefix}_${String.fromCharCode.apply(null, n === ULID_LENGTH ? idCodes : idCodes.slice(0, n))}`;
+}
+
 // A value that has no compact form is stored as 0xFF then its UTF-8 (which never holds 0xFF), with a
 // second 0xFF when that length is one a compact form has: the length alone tells the forms apart.
 const TEXT_TAG = 0xff;
@@ -81,6 +109,10 @@ function untaggedText(stored: Uint8Array): string {
   let start = 0;
   while (stored[start] === TEXT_TAG) start++;
   return Buffer.from(stored.buffer, stored.byteOffset + start, stored.length - start).toString();
+}
+
+function untaggedHex(hex: string): string {
+  return untaggedText(Buffer.from(hex, 'hex'));
 }
 
 /** The columns that name another record, and the prefix their ids carry (implied by the column). */
@@ -109,6 +141,13 @@ export function referenceFromStored(column: ReferenceColumn, stored: Uint8Array 
   if (stored === null) return null;
   if (stored.length === ULID_BYTES) return idFromBytes(REFERENCE_PREFIXES[column], stored);
   return untaggedText(stored);
+}
+
+/** referenceFromStored of a column read as hex text (see hexOf); SQLite's hex() makes null ''. */
+export function referenceFromHex(column: ReferenceColumn, hex: string | null): string | null {
+  if (!hex) return null;
+  if (hex.length === ULID_BYTES * 2) return idFromHex(REFERENCE_PREFIXES[column], hex);
+  return untaggedHex(hex);
 }
 
 const IP_LENGTHS = [4, 16];
@@ -158,6 +197,17 @@ export function ipFromStored(stored: Uint8Array | null): string | null {
   if (stored.length === 16)
     return (ipaddr.fromByteArray(Array.from(stored)) as ipaddr.IPv6).toRFC5952String();
   return untaggedText(stored);
+}
+
+const hexByte = (hex: string, i: number) =>
+  (HEX_VALUE[hex.charCodeAt(2 * i)]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)]!;
+
+/** ipFromStored of a column read as hex text (see hexOf); SQLite's hex() makes null ''. */
+export function ipFromHex(hex: string | null): string | null {
+  if (!hex) return null;
+  if (hex.length === 8) return `${hexByte(hex, 0)}.${hexByte(hex, 1)}.${hexByte(hex, 2)}.${hexByte(hex, 3)}`;
+  if (hex.length === 32) return ipFromStored(Buffer.from(hex, 'hex'));
+  return untaggedHex(hex);
 }
 
 /**

@@ -1,172 +1,118 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import { arrayRows } from '../db/array-rows.js';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 import { createEntryReads } from './analytics/entry-reads.js';
 import { markLateEntries } from './analytics/late-entries.js';
 import { createDictionary } from './log-dictionary.js';
-import type { ApiCallRecord } from './log-entry.js';
+import type { StoredIpRange } from './request-log-columns.js';
 import {
-  idFromBytes,
-  idToBytes,
-  ipFromStored,
-  licenseKeyMaskFromStored,
-  referenceFromStored,
-  storedIp,
-  storedLicenseKeyMask,
-  storedReference,
-  type ReferenceColumn,
-} from './request-log.codec.js';
+  API_CALL_COLUMNS,
+  BLOCKED_COLUMNS,
+  storedApiCallRow,
+  storedBlockedRows,
+  type ApiCallInsert,
+  type ApiCallRow,
+  type BlockedRow,
+} from './request-log-rows.js';
+import { apiCallRow, apiCallSelection, blockedRow, blockedSelection } from './request-log-reads.js';
+
+export type { ApiCallInsert, ApiCallRow, BlockedRow } from './request-log-rows.js';
 
 // Well under SQLite's 32,766 bound variables and PostgreSQL's 65,535 per statement.
 const ROWS_PER_STATEMENT = 500;
 
-/** Stored columns in insert order; `endpoint_id` and `user_agent_id` are dictionary codes. */
-const API_CALL_COLUMNS = [
-  'id',
-  'endpoint_id',
-  'path',
-  'method',
-  'status',
-  'response_time_us',
-  'ip',
-  'api_key',
-  'api_key_id',
-  'request_size',
-  'response_size',
-  'user_agent_id',
-  'license_key',
-  'license_key_hash',
-  'license_id',
-  'customer_id',
-  'product_id',
-  'channel',
-  'direction',
-  'error_code',
-  'error_message',
-  'stack_trace',
-  'validation_errors',
-  'retry_count',
-  'request_body',
-  'request_body_truncated',
-] as const;
-const READ_COLUMNS = API_CALL_COLUMNS.filter(
-  (c) => c !== 'endpoint_id' && c !== 'user_agent_id' && c !== 'license_key_hash',
-).map((c) => `api_call_log.${c}` as const);
-
-const BLOCKED_COLUMNS = [
-  'id',
-  'block_reason',
-  'rule_id',
-  'ip',
-  'method',
-  'path',
-  'api_key',
-  'user_agent',
-  'country_code',
-  'fingerprint',
-  'threat_score',
-  'matched_location',
-] as const;
-
-export interface LogListQuery {
+/** A search, every value already as its column stores it (request-log-columns.ts); all bound. */
+export interface RequestLogSearch {
   limit: number;
-  /** Exclusive upper bound on the id (cursor), then inclusive id range from the time filters. */
-  before?: string;
-  fromId?: string;
-  toId?: string;
-  failedOnly?: boolean;
+  /** Exclusive upper bound on the id (the cursor), then the inclusive id range of the time filters. */
+  before?: Buffer;
+  fromId?: Buffer;
+  toId?: Buffer;
+  method?: number;
+  ip?: StoredIpRange;
+  /** Lower-case text, matched as a substring of the log's text columns. */
+  text?: string;
 }
 
-/** Rows as the service sees them: every value in its shown form, the id as the API shows it (`log_…`). */
-export type ApiCallRow = Omit<ApiCallRecord, 'license_key_hash'>;
-export type BlockedRow = Omit<BlockedLogTable, 'id'> & { id: string };
-/** A journaled entry as the writer inserts it: the licence-key hash as bytes. */
-export type ApiCallInsert = Omit<ApiCallRecord, 'license_key_hash'> & { license_key_hash: Buffer | null };
+export interface ApiCallSearch extends RequestLogSearch {
+  /** Failures only (`status >= 400`): the failed-call log, or a status filter of 400 and above. */
+  failedOnly?: boolean;
+  /** Inclusive. */
+  status?: { low: number; high: number };
+  /** The route pattern's dictionary code; null (a pattern never logged) matches nothing. */
+  endpoint?: number | null;
+  /** Calls that presented one of these licence keys; an empty list matches nothing. */
+  licenseKeyHashes?: Buffer[];
+  api_key_id?: Buffer;
+  product_id?: Buffer;
+  channel?: number;
+  error_code?: string;
+}
+
+export interface BlockedSearch extends RequestLogSearch {
+  block_reason?: string;
+  rule_id?: string;
+  country_code?: string;
+  min_threat_score?: number;
+}
 
 const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT);
-const insertBlocked = createBulkInsert('blocked_log', BLOCKED_COLUMNS, ROWS_PER_STATEMENT);
+const insertBlocked = createBulkInsert('blocked_log', [...BLOCKED_COLUMNS, 'ip_bytes'], ROWS_PER_STATEMENT);
 
-const REFERENCE_CACHE_MAX = 4096;
+// SQLite allows 500 terms in a compound select; a customer's licences are searched 100 at a time.
+const KEYS_PER_STATEMENT = 100;
+
+/** `%`, `_` and the escape character itself match literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const contains = (column: string, pattern: string) =>
+  sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+
+/** Any of the columns contains the text, case-insensitively (no index serves this: other filters bound it). */
+function textMatch<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, columns: string[], text: string) {
+  return eb.or(columns.map((column) => contains(column, likePattern(text))));
+}
 
 /**
- * storedReference, remembered: the same keys, licences, customers and products come back entry after
- * entry, and looking one up costs a fraction of decoding its ULID. The buffers are only ever read.
+ * The API-call log's text: its own columns, and the route pattern and user agent through their
+ * dictionaries (the codes of the matching texts, read once per search, not once per row).
  */
-function referenceEncoder(column: ReferenceColumn) {
-  const cache = new Map<string, Buffer | null>();
-  return (id: string | null): Buffer | null => {
-    if (id === null) return null;
-    let stored = cache.get(id);
-    if (stored === undefined) {
-      stored = storedReference(column, id);
-      if (cache.size >= REFERENCE_CACHE_MAX) cache.clear();
-      cache.set(id, stored);
-    }
-    return stored;
-  };
+function apiCallTextMatch(eb: ExpressionBuilder<Database, 'api_call_log'>, text: string) {
+  const pattern = likePattern(text);
+  const codesOf = (table: 'log_endpoints' | 'log_user_agents') =>
+    eb
+      .selectFrom(table)
+      .select(`${table}.id`)
+      .where(contains(`${table}.value`, pattern));
+  return eb.or([
+    eb('api_call_log.endpoint_id', 'in', codesOf('log_endpoints')),
+    eb('api_call_log.user_agent_id', 'in', codesOf('log_user_agents')),
+    ...['path', 'error_code', 'error_message'].map((column) => contains(`api_call_log.${column}`, pattern)),
+  ]);
 }
 
-const storedApiKeyId = referenceEncoder('api_key_id');
-const storedLicenseId = referenceEncoder('license_id');
-const storedCustomerId = referenceEncoder('customer_id');
-const storedProductId = referenceEncoder('product_id');
-
-function storedRow(
-  row: ApiCallInsert,
-  endpointId: number | null,
-  userAgentId: number | null,
-): ApiCallLogTable {
-  return {
-    id: idToBytes(row.id),
-    endpoint_id: endpointId,
-    path: row.path,
-    method: row.method,
-    status: row.status,
-    response_time_us: row.response_time_us,
-    ip: storedIp(row.ip),
-    api_key: row.api_key,
-    api_key_id: storedApiKeyId(row.api_key_id),
-    request_size: row.request_size,
-    response_size: row.response_size,
-    user_agent_id: userAgentId,
-    license_key: storedLicenseKeyMask(row.license_key),
-    license_key_hash: row.license_key_hash,
-    license_id: storedLicenseId(row.license_id),
-    customer_id: storedCustomerId(row.customer_id),
-    product_id: storedProductId(row.product_id),
-    channel: row.channel,
-    direction: row.direction,
-    error_code: row.error_code,
-    error_message: row.error_message,
-    stack_trace: row.stack_trace,
-    validation_errors: row.validation_errors,
-    retry_count: row.retry_count,
-    request_body: row.request_body,
-    request_body_truncated: row.request_body_truncated,
-  };
+/**
+ * One address is an equality, so its index is read in id order; a CIDR block is a range of addresses
+ * of its length only (a 16-byte address that starts like a 4-byte bound sorts between the bounds).
+ */
+function inRange(column: string, range: StoredIpRange) {
+  const ref = sql.ref(column);
+  return range.low.equals(range.high)
+    ? sql<boolean>`${ref} = ${range.low}`
+    : sql<boolean>`${ref} >= ${range.low} and ${ref} <= ${range.high} and length(${ref}) = ${range.low.length}`;
 }
 
-type ReadRow = Omit<ApiCallLogTable, 'endpoint_id' | 'user_agent_id' | 'license_key_hash'> & {
-  endpoint: string | null;
-  user_agent: string | null;
-};
-
-function shownRow(row: ReadRow): ApiCallRow {
-  return {
-    ...row,
-    id: idFromBytes('log', row.id),
-    ip: ipFromStored(row.ip),
-    api_key_id: referenceFromStored('api_key_id', row.api_key_id),
-    license_key: licenseKeyMaskFromStored(row.license_key),
-    license_id: referenceFromStored('license_id', row.license_id),
-    customer_id: referenceFromStored('customer_id', row.customer_id),
-    product_id: referenceFromStored('product_id', row.product_id),
-  };
-}
+/** Array rows by their id (hex text of one case and length, so text order is id order), newest first. */
+const newestFirst = (a: unknown[], b: unknown[]) => ((a[0] as string) < (b[0] as string) ? 1 : -1);
 
 /**
  * A key id names the key, whose masked form never changes and whose row is never deleted: the masked
- * form is stored only for keys that did not authenticate, and read from the key for the others.
+ * form is stored only for keys that did not authenticate, and looked up for a page's other entries
+ * (a second small query rather than a join, so the join never steers the search's plan).
  */
 async function withMaskedKeys(rows: ApiCallRow[], tx: Executor): Promise<ApiCallRow[]> {
   const ids = new Set<string>();
@@ -188,10 +134,93 @@ export function createRequestLogRepository(db: Db) {
   const endpoints = createDictionary('log_endpoints');
   const userAgents = createDictionary('log_user_agents');
 
+  /** One search as a query, unexecuted (the plan test explains it), for at most one licence key. */
+  function apiCallsQuery(search: ApiCallSearch, licenseKeyHash: Buffer | undefined, tx: Executor = db) {
+    let q = tx
+      .selectFrom('api_call_log')
+      .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
+      .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
+      .select(apiCallSelection(tx));
+    if (search.before) q = q.where('api_call_log.id', '<', search.before);
+    if (search.fromId) q = q.where('api_call_log.id', '>=', search.fromId);
+    if (search.toId) q = q.where('api_call_log.id', '<=', search.toId);
+    // A literal, not a parameter: both stores then match it to the failures-only indexes.
+    if (search.failedOnly) q = q.where(sql<boolean>`${sql.ref('api_call_log.status')} >= 400`);
+    if (search.status) {
+      const { low, high } = search.status;
+      q =
+        low === high
+          ? q.where('api_call_log.status', '=', low)
+          : q.where('api_call_log.status', '>=', low).where('api_call_log.status', '<=', high);
+    }
+    if (search.endpoint != null) q = q.where('api_call_log.endpoint_id', '=', search.endpoint);
+    if (search.method !== undefined) q = q.where('api_call_log.method', '=', search.method);
+    if (licenseKeyHash) q = q.where('api_call_log.license_key_hash', '=', licenseKeyHash);
+    if (search.api_key_id !== undefined) q = q.where('api_call_log.api_key_id', '=', search.api_key_id);
+    if (search.product_id !== undefined) q = q.where('api_call_log.product_id', '=', search.product_id);
+    if (search.channel !== undefined) q = q.where('api_call_log.channel', '=', search.channel);
+    if (search.error_code !== undefined) q = q.where('api_call_log.error_code', '=', search.error_code);
+    if (search.ip) q = q.where(inRange('api_call_log.ip', search.ip));
+    if (search.text !== undefined) q = q.where((eb) => apiCallTextMatch(eb, search.text!));
+    return q.orderBy('api_call_log.id', 'desc').limit(search.limit + 1);
+  }
+
+  /** Several keys' pages side by side (`union all`), merged newest first: a customer's licences. */
+  function apiCallsOfKeysQuery(search: ApiCallSearch, hashes: Buffer[], tx: Executor = db) {
+    const arms = hashes.map((hash) => tx.selectFrom(apiCallsQuery(search, hash, tx).as('arm')).selectAll());
+    const union = arms.slice(1).reduce((all, arm) => all.unionAll(arm), arms[0]!);
+    return tx
+      .selectFrom(union.as('arms'))
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(search.limit + 1);
+  }
+
+  function blockedQuery(search: BlockedSearch, tx: Executor = db) {
+    let q = tx.selectFrom('blocked_log').select(blockedSelection(tx));
+    if (search.before) q = q.where('blocked_log.id', '<', search.before);
+    if (search.fromId) q = q.where('blocked_log.id', '>=', search.fromId);
+    if (search.toId) q = q.where('blocked_log.id', '<=', search.toId);
+    if (search.block_reason !== undefined) q = q.where('block_reason', '=', search.block_reason);
+    if (search.rule_id !== undefined) q = q.where('rule_id', '=', search.rule_id);
+    if (search.ip) q = q.where(inRange('ip_bytes', search.ip));
+    if (search.country_code !== undefined) q = q.where('country_code', '=', search.country_code);
+    if (search.method !== undefined) q = q.where('method', '=', search.method);
+    if (search.min_threat_score !== undefined) q = q.where('threat_score', '>=', search.min_threat_score);
+    if (search.text !== undefined) {
+      const columns = ['path', 'user_agent', 'rule_id', 'matched_location', 'fingerprint'];
+      q = q.where((eb) => textMatch(eb, columns, search.text!));
+    }
+    // Qualified: the select list's `id` is the hex text, and an order by that would be a sort.
+    return q.orderBy('blocked_log.id', 'desc').limit(search.limit + 1);
+  }
+
+  /** Array rows of apiCallSelection (request-log-reads.ts). */
+  async function storedApiCalls(search: ApiCallSearch, tx: Executor): Promise<unknown[][]> {
+    const hashes = search.licenseKeyHashes;
+    if (search.endpoint === null || hashes?.length === 0) return [];
+    if (hashes === undefined || hashes.length === 1)
+      return arrayRows(tx, apiCallsQuery(search, hashes?.[0], tx));
+    // One index range read per key, each at most a page long, merged: never a sort of a whole history.
+    let rows: unknown[][] = [];
+    for (let i = 0; i < hashes.length; i += KEYS_PER_STATEMENT) {
+      const chunk = await arrayRows(
+        tx,
+        apiCallsOfKeysQuery(search, hashes.slice(i, i + KEYS_PER_STATEMENT), tx),
+      );
+      rows = [...rows, ...chunk].sort(newestFirst).slice(0, search.limit + 1);
+    }
+    return rows;
+  }
+
   return {
     ...createEntryReads(db),
 
-    /** Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. */
+    /**
+     * Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. The one
+     * pass that gives each value its stored form (request-log-rows.ts); the entries stored below the
+     * analytics fold's watermark mark their buckets for a refold in the same transaction.
+     */
     async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
       const endpointIds: (number | null)[] = [];
       const userAgentIds: (number | null)[] = [];
@@ -205,11 +234,10 @@ export function createRequestLogRepository(db: Db) {
         apiCalls.map((row) => row.user_agent),
         userAgentIds,
       );
-      const rows = apiCalls.map((row, i) => storedRow(row, endpointIds[i]!, userAgentIds[i]!));
-      // The blocked rows are the writer's own, just parsed: converted in place rather than copied.
-      for (const row of blocked) (row as unknown as BlockedLogTable).id = idToBytes(row.id);
+      const rows = apiCalls.map((row, i) => storedApiCallRow(row, endpointIds[i]!, userAgentIds[i]!));
       await insertApiCalls(rows, tx);
-      await insertBlocked(blocked as unknown as BlockedLogTable[], tx);
+      const blockedRows = storedBlockedRows(blocked);
+      await insertBlocked(blockedRows, tx);
       await markLateEntries(
         tx,
         'api_calls',
@@ -218,38 +246,24 @@ export function createRequestLogRepository(db: Db) {
       await markLateEntries(
         tx,
         'blocked',
-        blocked.map((row) => (row as unknown as BlockedLogTable).id),
+        blockedRows.map((row) => row.id),
       );
     },
 
-    async listApiCalls(query: LogListQuery, tx: Executor = db): Promise<ApiCallRow[]> {
-      let q = tx
-        .selectFrom('api_call_log')
-        .leftJoin('log_endpoints', 'log_endpoints.id', 'api_call_log.endpoint_id')
-        .leftJoin('log_user_agents', 'log_user_agents.id', 'api_call_log.user_agent_id')
-        .select(READ_COLUMNS)
-        .select(['log_endpoints.value as endpoint', 'log_user_agents.value as user_agent']);
-      if (query.before) q = q.where('api_call_log.id', '<', idToBytes(query.before));
-      if (query.fromId) q = q.where('api_call_log.id', '>=', idToBytes(query.fromId));
-      if (query.toId) q = q.where('api_call_log.id', '<=', idToBytes(query.toId));
-      if (query.failedOnly) q = q.where('api_call_log.status', '>=', 400);
-      const rows = await q
-        .orderBy('api_call_log.id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      return withMaskedKeys(rows.map(shownRow), tx);
+    // The searches as queries, unexecuted: the plan test explains them on both stores.
+    apiCallsQuery,
+    apiCallsOfKeysQuery,
+    blockedQuery,
+
+    /** Newest first, limit + 1 rows (the extra one tells the caller another page exists). */
+    async searchApiCalls(search: ApiCallSearch, tx: Executor = db): Promise<ApiCallRow[]> {
+      const rows = await storedApiCalls(search, tx);
+      return withMaskedKeys(rows.map(apiCallRow), tx);
     },
 
-    async listBlocked(query: LogListQuery, tx: Executor = db): Promise<BlockedRow[]> {
-      let q = tx.selectFrom('blocked_log').select(BLOCKED_COLUMNS);
-      if (query.before) q = q.where('id', '<', idToBytes(query.before));
-      if (query.fromId) q = q.where('id', '>=', idToBytes(query.fromId));
-      if (query.toId) q = q.where('id', '<=', idToBytes(query.toId));
-      const rows = await q
-        .orderBy('id', 'desc')
-        .limit(query.limit + 1)
-        .execute();
-      return rows.map((row) => ({ ...row, id: idFromBytes('log', row.id) }));
+    async searchBlocked(search: BlockedSearch, tx: Executor = db): Promise<BlockedRow[]> {
+      const rows = await arrayRows(tx, blockedQuery(search, tx));
+      return rows.map(blockedRow);
     },
   };
 }

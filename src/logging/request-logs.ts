@@ -5,6 +5,7 @@ import { licenseKeyHasher, loadHashSecret } from './license-key-hash.js';
 import { createLogPipeline, type PipelineOptions } from './log-pipeline.js';
 import { createLogQueryService } from './log-query.service.js';
 import { createLogStoreWriter } from './log-store-writer.js';
+import type { LicenseKeyLookup } from './request-log-filters.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 import { createRequestLogRepository } from './request-log.repository.js';
 import { createRequestLogger } from './request-logging.js';
@@ -14,6 +15,7 @@ export function createRequestLogs(
   core: CoreDeps,
   metrics: Metrics,
   settings: LoggingSettingsHolder,
+  licenses: LicenseKeyLookup,
   tuning: Partial<PipelineOptions> = {},
 ) {
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
@@ -38,7 +40,11 @@ export function createRequestLogs(
     recordBlocked: recorder.recordBlocked,
     /** A full key typed by a support engineer becomes the hash its entries are stored under. */
     hashLicenseKey,
-    query: createLogQueryService(createRequestLogRepository(core.db)),
+    query: createLogQueryService(createRequestLogRepository(core.db), {
+      db: core.db,
+      hashLicenseKey,
+      licenses,
+    }),
     flush: () => pipeline.flush(),
     close: () => pipeline.close(),
   };

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import type { RouteAccessEntry } from '../../src/access/authenticate.js';
-import { can, ROLES } from '../../src/access/permissions.js';
+import { canAll, ROLES } from '../../src/access/permissions.js';
 import type { RouteAccess } from '../../src/access/principal.js';
 import type { Role } from '../../src/db/schema.js';
 import { randomBase62 } from '../../src/shared/random.js';
@@ -132,7 +132,7 @@ export async function checkAdminRoute(
   expectError(await call(t, route, c.licenseKey), 403, 'ERR_INSUFFICIENT_SCOPE', 'licence-scoped key');
 
   const { permission } = route.access;
-  const allowed = (role: Role) => permission === 'self' || can(role, permission);
+  const allowed = (role: Role) => permission === 'self' || canAll(role, permission);
   for (const role of ROLES) {
     const response = await call(t, route, c.roleKeys[role]);
     if (allowed(role)) expectAllowed(response, `admin key with role ${role}`);

@@ -48,6 +48,7 @@ describe.each(DIALECTS)('keymanager logs on %s', (dialect) => {
   let config: Config;
   let seeded: SeedRow[];
   let dir: string;
+  let licenseKey: string;
 
   /** The API's JSON list, every page, for comparison. */
   async function apiList(log: string, query: string): Promise<LogEntry[]> {
@@ -88,6 +89,7 @@ describe.each(DIALECTS)('keymanager logs on %s', (dialect) => {
     });
     await seedActivity(t.services.core.db, seeded);
     const f = await licenseFixture(t);
+    licenseKey = f.key;
     for (let i = 0; i < 3; i++) {
       await t.request({
         method: 'POST',
@@ -214,6 +216,30 @@ describe.each(DIALECTS)('keymanager logs on %s', (dialect) => {
     }
   });
 
+  it('searches the request logs by a licence key and a status class, as the API does', async () => {
+    const bad = await t.request({
+      method: 'POST',
+      url: '/api/v1/licenses/validate',
+      payload: { license_key: licenseKey, fingerprint: 42 },
+    });
+    expect(bad.statusCode).toBe(422);
+    await t.services.requestLogs.flush();
+    const args = ['--format', 'ndjson', '--license-key', licenseKey, '--from', '2020-01-01T00:00:00Z'];
+    const failed = await run(config, ['search', '--log', 'api-calls', '--status', '4xx', ...args]);
+    expect(failed.error).toBeUndefined();
+    const entries = failed.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(entries).toEqual(
+      await apiList('api-calls', `status=4xx&license_key=${licenseKey}&from=2020-01-01T00:00:00Z`),
+    );
+    expect(entries.map((e) => [e.endpoint, e.status])).toEqual([['/api/v1/licenses/validate', 422]]);
+    const all = await run(config, ['search', '--log', 'api-calls', ...args]);
+    expect(all.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(failed.stdout + all.stdout).not.toContain(licenseKey);
+  });
+
   it('refuses a bad filter with one line naming the option', async () => {
     const cases: [string[], string][] = [
       [
@@ -229,7 +255,12 @@ describe.each(DIALECTS)('keymanager logs on %s', (dialect) => {
       [['search', '--log', 'activity', '--from', 'monday'], '--from must match format "date-time"'],
       [['export', '--log', 'activity', '--format', 'xlsx'], '--format must be csv or ndjson'],
       [['tail', '--log', 'activity', '--lines', '0'], '--lines must be a whole number from 1 to 200'],
-      [['search', '--log', 'activity', '--status', '200'], "error: unknown option '--status'"],
+      [['search', '--log', 'activity', '--colour', 'red'], "error: unknown option '--colour'"],
+      [['search', '--log', 'activity', '--status', '200'], '--status is not a filter of the activity log'],
+      [
+        ['search', '--log', 'api-calls', '--status', '2xy'],
+        '--status must match pattern "^[1-5]([0-9][0-9]|xx)$"',
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await run(config, args);

@@ -44,7 +44,7 @@ function entry(userAgent: string, endpoint = '/api/v1/licenses/validate'): ApiCa
 }
 
 async function shownUserAgents(repository: RequestLogRepository): Promise<(string | null)[]> {
-  const rows = await repository.listApiCalls({ limit: 100 });
+  const rows = await repository.searchApiCalls({ limit: 100 });
   return rows.reverse().map((row) => row.user_agent);
 }
 
@@ -105,7 +105,7 @@ describe('request-log dictionaries shared by processes on postgres', () => {
     await Promise.all([slow, fast]);
     await one.insertBatch([entry('agent-b', '/b')], []);
     expect(await shownUserAgents(two)).toEqual(['agent-a', 'agent-b', 'agent-b', 'agent-a', 'agent-b']);
-    const rows = await two.listApiCalls({ limit: 100 });
+    const rows = await two.searchApiCalls({ limit: 100 });
     expect(rows.reverse().map((row) => row.endpoint)).toEqual(['/a', '/b', '/b', '/a', '/b']);
     const agents = await first!.db.selectFrom('log_user_agents').select('value').execute();
     expect(agents.map((row) => row.value).sort()).toEqual(['agent-a', 'agent-b']);

@@ -8,6 +8,7 @@ import { idBoundary, timestampOfId } from '../../src/logging/log-entry.js';
 import { createRequestLogRepository, type ApiCallInsert } from '../../src/logging/request-log.repository.js';
 import { idFromBytes, idToBytes } from '../../src/logging/request-log.codec.js';
 import { createTestDatabase, DIALECTS } from '../helpers/database.js';
+import { noLicences } from '../helpers/request-log-seed.js';
 
 /** The table as migration 0003 left it: the current schema types describe the new one. */
 type OldRow = Record<string, unknown>;
@@ -107,7 +108,7 @@ describe.each(DIALECTS)('request-log migration 0006 on %s', (dialect) => {
   let before: { apiCalls: unknown; failed: unknown };
 
   const readLogs = async () => {
-    const logs = createLogQueryService(createRequestLogRepository(handle.db));
+    const logs = createLogQueryService(createRequestLogRepository(handle.db), noLicences(handle.db));
     return {
       apiCalls: (await logs.apiCalls({ limit: 100 })).data,
       failed: (await logs.failedApiCalls({ limit: 100 })).data,
@@ -176,7 +177,7 @@ describe.each(DIALECTS)('request-log migration 0006 on %s', (dialect) => {
       .where('id', '=', idToBytes(id))
       .executeTakeFirstOrThrow();
     expect(newest).toEqual({ endpoint_id: stored[0]!.endpoint_id, user_agent_id: stored[0]!.user_agent_id });
-    const logs = createLogQueryService(createRequestLogRepository(handle.db));
+    const logs = createLogQueryService(createRequestLogRepository(handle.db), noLicences(handle.db));
     const [shownEntry] = (await logs.apiCalls({ limit: 1 })).data;
     expect(shownEntry).toEqual({
       ...(before.apiCalls as object[])[4],
