@@ -23,8 +23,10 @@ export interface RollupJobOptions {
    */
   settleMs?: number;
   intervalMs?: number;
-  /** Entries per fold transaction. */
+  /** Entries one statement of the fold reads at most. */
   batchSize?: number;
+  /** Time a fold transaction keeps reading further pages for (milliseconds). */
+  stepMs?: number;
   /** Values kept per field and closed hour (the rest leave their largest count as the error bound). */
   topValuesPerHour?: number;
 }
@@ -60,10 +62,11 @@ export function createRollupJob(options: RollupJobOptions) {
   const { db, entries, rollups, clock, logger } = options;
   const settleMs = options.settleMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 5_000;
-  // On SQLite a statement runs on the event loop and a transaction holds the one connection: short
-  // steps. PostgreSQL runs them elsewhere: larger steps fold faster.
+  // On SQLite a statement runs on the event loop and a transaction holds the one connection: small
+  // pages, as many as fit in a few milliseconds. PostgreSQL runs them elsewhere: one large page folds faster.
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const batchSize = options.batchSize ?? (postgres ? 20_000 : 1_000);
+  const pageSize = options.batchSize ?? (postgres ? 20_000 : 200);
+  const stepMs = options.stepMs ?? (postgres ? 0 : 4);
   const summarySlice = postgres ? HOUR : 1;
   const topPerHour = options.topValuesPerHour ?? 100;
   let timer: NodeJS.Timeout | null = null;
@@ -174,34 +177,44 @@ export function createRollupJob(options: RollupJobOptions) {
     }
   }
 
-  /** One batch of one log: whether it was full, and the instant before which every entry is folded. */
+  /** Folds one page of entries after `after`: how many were read and the last one's id. */
+  async function foldPage(log: RolledLog, range: { after: Buffer; before: Buffer }, tx: Executor) {
+    const rows =
+      log === 'api_calls'
+        ? await entries.apiCallsForRollup(range, pageSize, tx)
+        : await entries.blockedForRollup(range, pageSize, tx);
+    if (rows.length === 0) return { read: 0, firstId: null, lastId: range.after };
+    if (log === 'api_calls') {
+      const { counts, latencies } = foldApiCalls(
+        rows as Awaited<ReturnType<typeof entries.apiCallsForRollup>>,
+      );
+      await rollups.addApiCalls(counts, tx);
+      await rollups.addLatencies(latencies, tx);
+    } else {
+      await rollups.addBlocked(foldBlocked(rows as Awaited<ReturnType<typeof entries.blockedForRollup>>), tx);
+    }
+    return { read: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id };
+  }
+
+  /**
+   * One step of one log: pages folded in one transaction until the step's time is spent (on SQLite the
+   * whole transaction runs without the event loop in between, so it is bounded by time, not count).
+   * Whether the last page was full, and the instant before which every entry is folded.
+   */
   async function foldBatch(log: RolledLog, before: Buffer, settledMs: number) {
     return db.transaction().execute(async (tx) => {
       const state = await rollups.lockState(log, tx);
-      const range = { after: state.lastId, before };
+      const deadline = performance.now() + stepMs;
       let lastId = state.lastId;
       let firstMs: number | null = null;
       let full: boolean;
-      if (log === 'api_calls') {
-        const rows = await entries.apiCallsForRollup(range, batchSize, tx);
-        full = rows.length === batchSize;
-        if (rows.length > 0) {
-          const { counts, latencies } = foldApiCalls(rows);
-          await rollups.addApiCalls(counts, tx);
-          await rollups.addLatencies(latencies, tx);
-          lastId = rows.at(-1)!.id;
-          firstMs = msOfIdBytes(rows[0]!.id);
-        }
-      } else {
-        const rows = await entries.blockedForRollup(range, batchSize, tx);
-        full = rows.length === batchSize;
-        if (rows.length > 0) {
-          await rollups.addBlocked(foldBlocked(rows), tx);
-          lastId = rows.at(-1)!.id;
-          firstMs = msOfIdBytes(rows[0]!.id);
-        }
-      }
-      // Every entry before this instant is folded: the last one read when the batch was full (others
+      do {
+        const page = await foldPage(log, { after: lastId, before }, tx);
+        full = page.read === pageSize;
+        lastId = page.lastId;
+        if (page.firstId && firstMs === null) firstMs = msOfIdBytes(page.firstId);
+      } while (full && performance.now() < deadline);
+      // Every entry before this instant is folded: the last one read when the page was full (others
       // may share its millisecond), else the settled bound itself.
       const foldedUntil = full ? msOfIdBytes(lastId) : settledMs;
       const next: RollupState = { lastId, summarisedHour: state.summarisedHour };
@@ -220,13 +233,7 @@ export function createRollupJob(options: RollupJobOptions) {
       if (stopped) return;
       await db.transaction().execute(async (tx) => {
         const state = await rollups.lockState(log, tx);
-        const changed = await refoldLateBucket(
-          { entries, rollups, pageSize: batchSize },
-          log,
-          mark,
-          state,
-          tx,
-        );
+        const changed = await refoldLateBucket({ entries, rollups, pageSize }, log, mark, state, tx);
         const hour = mark.bucket - (mark.bucket % HOUR);
         if (!changed || hour > state.summarisedHour) return;
         await summariseHour(log, hour, tx);
