@@ -143,9 +143,9 @@ function seedSqlite(file, rows) {
   // A bulk load: the licence-key index (random order) is rebuilt once at the end, as its migration
   // defines it, rather than updated entry by entry. Its time is part of the seeding time.
   const index = db
-    .prepare(`select sql from sqlite_master where type = 'index' and name = 'api_call_log_license'`)
+    .prepare(`select sql from sqlite_master where type = 'index' and name = 'api_call_log_license_id'`)
     .get().sql;
-  db.exec('drop index api_call_log_license');
+  db.exec('drop index api_call_log_license_id');
   for (const [table, values] of [
     ['log_endpoints', ENDPOINTS],
     ['log_user_agents', AGENTS],
