@@ -31,6 +31,13 @@ export interface RollupJobOptions {
   topValuesPerHour?: number;
 }
 
+/** How many entries a page held, its first id and the id the next page starts after. */
+const pageRead = (rows: readonly { id: Buffer }[], after: Buffer) => ({
+  read: rows.length,
+  firstId: rows[0]?.id ?? null,
+  lastId: rows.at(-1)?.id ?? after,
+});
+
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Marked buckets refolded per run at most: a bucket marked again and again cannot hold the fold back. */
@@ -179,21 +186,18 @@ export function createRollupJob(options: RollupJobOptions) {
 
   /** Folds one page of entries after `after`: how many were read and the last one's id. */
   async function foldPage(log: RolledLog, range: { after: Buffer; before: Buffer }, tx: Executor) {
-    const rows =
-      log === 'api_calls'
-        ? await entries.apiCallsForRollup(range, pageSize, tx)
-        : await entries.blockedForRollup(range, pageSize, tx);
-    if (rows.length === 0) return { read: 0, firstId: null, lastId: range.after };
     if (log === 'api_calls') {
-      const { counts, latencies } = foldApiCalls(
-        rows as Awaited<ReturnType<typeof entries.apiCallsForRollup>>,
-      );
-      await rollups.addApiCalls(counts, tx);
-      await rollups.addLatencies(latencies, tx);
-    } else {
-      await rollups.addBlocked(foldBlocked(rows as Awaited<ReturnType<typeof entries.blockedForRollup>>), tx);
+      const rows = await entries.apiCallsForRollup(range, pageSize, tx);
+      if (rows.length > 0) {
+        const { counts, latencies } = foldApiCalls(rows);
+        await rollups.addApiCalls(counts, tx);
+        await rollups.addLatencies(latencies, tx);
+      }
+      return pageRead(rows, range.after);
     }
-    return { read: rows.length, firstId: rows[0]!.id, lastId: rows.at(-1)!.id };
+    const rows = await entries.blockedForRollup(range, pageSize, tx);
+    if (rows.length > 0) await rollups.addBlocked(foldBlocked(rows), tx);
+    return pageRead(rows, range.after);
   }
 
   /**
