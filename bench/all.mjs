@@ -13,6 +13,7 @@ const BENCHMARKS = [
   'detector',
   'export',
   'log-search',
+  'analytics',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

@@ -12,6 +12,7 @@ import { licensingRoutes } from './licensing/licensing.routes.js';
 import { apiCallHistoryRoutes } from './logging/api-call-history.routes.js';
 import { registerActivityHooks } from './logging/activity.hooks.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
+import { analyticsRoutes } from './logging/analytics/analytics.routes.js';
 import { logRoutes } from './logging/log.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
 import { registerSecurityLayer } from './security/security-layer.js';
@@ -63,6 +64,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
   await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
+  await app.register(analyticsRoutes(services.analytics.service, services.activity), { prefix: '/api/v1' });
   await app.register(apiCallHistoryRoutes(services.requestLogs.query, services.activity), {
     prefix: '/api/v1',
   });

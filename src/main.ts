@@ -10,6 +10,8 @@ export async function serve(config: Config): Promise<void> {
   const app = await buildApp(services);
   // Replays, before any request, what a previous run left in the log journal.
   services.requestLogs.pipeline.start();
+  // Folds new entries into the analytics rollups every few seconds, off the request path.
+  services.analytics.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
+import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
@@ -67,6 +68,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const sessions = createSessionService(core, admins);
   const licensing = createLicensingServices(core);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
+  const analytics = createLogAnalytics(core);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -86,10 +88,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sessions,
     licensing,
     requestLogs,
+    analytics,
     security,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
+      await analytics.job.stop();
       await security.close();
       await database.destroy();
     },

@@ -215,6 +215,83 @@ export interface BlockedLogTable {
   matched_location: string | null;
 }
 
+/** How far a log has been folded into its rollups (see src/logging/analytics/rollup.job.ts). */
+export interface LogRollupStateTable {
+  /** `api_calls` or `blocked`. */
+  log: string;
+  /** The id (16 bytes) of the last entry folded. */
+  last_id: Buffer;
+  /** The start (minutes since the epoch) of the last hour whose top values are summarised. */
+  summarised_hour: number;
+}
+
+/** A ten-minute bucket (minutes since the epoch) that received entries the fold had already passed. */
+export interface LogRollupLateTable {
+  log: string;
+  bucket: number;
+  /** Bumped by each batch that marks the bucket. */
+  marks: number;
+}
+
+/** Rollup buckets: `span` minutes long (1, 60, 1440), starting at `bucket` minutes since the epoch (UTC). */
+export interface ApiCallRollupTable {
+  span: number;
+  bucket: number;
+  /** `log_endpoints` code; 0: none. */
+  endpoint_id: number;
+  method: number;
+  status: number;
+  /** '' when the entry has none. */
+  error_code: string;
+  channel: number;
+  count: number;
+}
+
+export interface ApiCallLatencyRollupTable {
+  span: number;
+  bucket: number;
+  endpoint_id: number;
+  /** LATENCY_BUCKETS index in src/logging/analytics/latency.ts. */
+  latency_bucket: number;
+  count: number;
+  /** Of `count`, the calls answered with status >= 400. */
+  failures: number;
+}
+
+export interface BlockedRollupTable {
+  span: number;
+  bucket: number;
+  block_reason: string;
+  method: number;
+  count: number;
+}
+
+/** The most frequent values of one field in one closed hour or day, with their counts. */
+export interface LogTopValuesTable {
+  log: string;
+  /** `ip`, `license_key` (its hash, hex) or `user_agent`. */
+  field: string;
+  /** 60 (an hour) or 1440 (a day). */
+  span: number;
+  bucket: number;
+  value: string;
+  /** What the API shows for the value when it is not the value itself: the masked licence key. */
+  label: string | null;
+  count: number;
+}
+
+export interface LogValueSummaryTable {
+  log: string;
+  field: string;
+  span: number;
+  bucket: number;
+  distinct_values: number;
+  /** The largest count among the values not kept in log_top_values (0 when all were kept). */
+  dropped_max: number;
+  /** HyperLogLog registers (addresses only). */
+  sketch: Buffer | null;
+}
+
 export type SecurityRuleSource = 'manual' | 'automatic';
 
 /** A rule of `/api/v1/security/rules`; `deleted_at` set means lifted (rows are kept for the history). */
@@ -260,4 +337,11 @@ export interface Database {
   blocked_log: BlockedLogTable;
   security_rules: SecurityRuleTable;
   security_allowlist: SecurityAllowlistTable;
+  log_rollup_state: LogRollupStateTable;
+  log_rollup_late: LogRollupLateTable;
+  api_call_rollup: ApiCallRollupTable;
+  api_call_latency_rollup: ApiCallLatencyRollupTable;
+  blocked_rollup: BlockedRollupTable;
+  log_top_values: LogTopValuesTable;
+  log_value_summary: LogValueSummaryTable;
 }

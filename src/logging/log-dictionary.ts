@@ -80,3 +80,22 @@ export async function dictionaryCode(
     .executeTakeFirst();
   return row?.id ?? null;
 }
+
+/** The texts of some codes, for an answer that grouped by code. */
+export async function dictionaryTexts(
+  tx: Executor,
+  table: DictionaryTable,
+  codes: Iterable<number>,
+): Promise<Map<number, string>> {
+  const wanted = [...new Set(codes)];
+  const texts = new Map<number, string>();
+  for (let i = 0; i < wanted.length; i += 500) {
+    const rows = await tx
+      .selectFrom(table)
+      .select(['id', 'value'])
+      .where('id', 'in', wanted.slice(i, i + 500))
+      .execute();
+    for (const row of rows) texts.set(row.id, row.value);
+  }
+  return texts;
+}

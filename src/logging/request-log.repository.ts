@@ -3,6 +3,8 @@ import { arrayRows } from '../db/array-rows.js';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { Database } from '../db/schema.js';
+import { createEntryReads } from './analytics/entry-reads.js';
+import { markLateEntries } from './analytics/late-entries.js';
 import { createDictionary } from './log-dictionary.js';
 import type { StoredIpRange } from './request-log-columns.js';
 import {
@@ -212,9 +214,12 @@ export function createRequestLogRepository(db: Db) {
   }
 
   return {
+    ...createEntryReads(db),
+
     /**
      * Idempotent on the entry id: a batch replayed after a crash inserts only what is missing. The one
-     * pass that gives each value its stored form (request-log-rows.ts).
+     * pass that gives each value its stored form (request-log-rows.ts); the entries stored below the
+     * analytics fold's watermark mark their buckets for a refold in the same transaction.
      */
     async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
       const endpointIds: (number | null)[] = [];
@@ -231,7 +236,18 @@ export function createRequestLogRepository(db: Db) {
       );
       const rows = apiCalls.map((row, i) => storedApiCallRow(row, endpointIds[i]!, userAgentIds[i]!));
       await insertApiCalls(rows, tx);
-      await insertBlocked(storedBlockedRows(blocked), tx);
+      const blockedRows = storedBlockedRows(blocked);
+      await insertBlocked(blockedRows, tx);
+      await markLateEntries(
+        tx,
+        'api_calls',
+        rows.map((row) => row.id),
+      );
+      await markLateEntries(
+        tx,
+        'blocked',
+        blockedRows.map((row) => row.id),
+      );
     },
 
     // The searches as queries, unexecuted: the plan test explains them on both stores.

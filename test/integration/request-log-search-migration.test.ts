@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { migrationProvider } from '../../src/db/migrations/index.js';
+import { createDictionary } from '../../src/logging/log-dictionary.js';
 import { createLogQueryService, type LogQueryService } from '../../src/logging/log-query.service.js';
 import { idToBytes } from '../../src/logging/request-log.codec.js';
+import { storedApiCallRow } from '../../src/logging/request-log-rows.js';
 import { createRequestLogRepository } from '../../src/logging/request-log.repository.js';
 import { createTestDatabase, DIALECTS } from '../helpers/database.js';
 import { noLicences, requestLogSeeder, writerRows } from '../helpers/request-log-seed.js';
@@ -52,7 +54,23 @@ describe.each(DIALECTS)('request-log search migration 0007 on %s', (dialect) => 
     schema = created.database.kind === 'postgres' ? created.database.schema : undefined;
     await migrateTo(handle, schema, '0006-compact-request-logs');
     const { apiRows, blockedRows } = writerRows(() => Buffer.alloc(16), calls, blocked);
-    await createRequestLogRepository(handle.db).insertBatch(apiRows, []);
+    // Stored as the writer of that time stored them: the analytics' late-entry marks came with 0008.
+    const endpointIds: (number | null)[] = [];
+    const userAgentIds: (number | null)[] = [];
+    await createDictionary('log_endpoints').encode(
+      handle.db,
+      apiRows.map((row) => row.endpoint),
+      endpointIds,
+    );
+    await createDictionary('log_user_agents').encode(
+      handle.db,
+      apiRows.map((row) => row.user_agent),
+      userAgentIds,
+    );
+    await handle.db
+      .insertInto('api_call_log')
+      .values(apiRows.map((row, i) => storedApiCallRow(row, endpointIds[i]!, userAgentIds[i]!)))
+      .execute();
     await asOldSchema(handle.db)
       .insertInto('blocked_log')
       .values(blockedRows.map((row) => ({ ...row, id: idToBytes(row.id) })))

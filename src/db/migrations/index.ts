@@ -6,6 +6,7 @@ import * as securityRules from './0004-security-rules.js';
 import * as activityLogSearch from './0005-activity-log-search.js';
 import * as compactRequestLogs from './0006-compact-request-logs.js';
 import * as requestLogSearch from './0007-request-log-search.js';
+import * as logRollups from './0008-log-rollups.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005-activity-log-search': activityLogSearch,
   '0006-compact-request-logs': compactRequestLogs,
   '0007-request-log-search': requestLogSearch,
+  '0008-log-rollups': logRollups,
 };
 
 export const migrationProvider: MigrationProvider = {
