@@ -1,5 +1,6 @@
 import { hexOf } from '../db/array-rows.js';
 import type { Executor } from '../db/database.js';
+import { boundedMemo } from '../shared/bounded-memo.js';
 import {
   idFromHex,
   ipFromHex,
@@ -22,17 +23,8 @@ const REFERENCE_CACHE_MAX = 4096;
  * and looking one up costs less than decoding it and leaves no new string behind to collect.
  */
 function referenceReader(column: ReferenceColumn) {
-  const cache = new Map<string, string | null>();
-  return (hex: string | null): string | null => {
-    if (!hex) return null;
-    let id = cache.get(hex);
-    if (id === undefined) {
-      id = referenceFromHex(column, hex);
-      if (cache.size >= REFERENCE_CACHE_MAX) cache.clear();
-      cache.set(hex, id);
-    }
-    return id;
-  };
+  const read = boundedMemo((hex: string) => referenceFromHex(column, hex), REFERENCE_CACHE_MAX);
+  return (hex: string | null): string | null => (hex ? read(hex) : null);
 }
 
 const apiKeyId = referenceReader('api_key_id');

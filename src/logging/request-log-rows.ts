@@ -1,5 +1,6 @@
 // API-call and blocked-request rows as the writer stores them (the read side is request-log-reads.ts).
 import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import { boundedMemo } from '../shared/bounded-memo.js';
 import type { ApiCallRecord } from './log-entry.js';
 import {
   idToBytes,
@@ -67,17 +68,8 @@ const REFERENCE_CACHE_MAX = 4096;
  * entry, and looking one up costs a fraction of decoding its ULID. The buffers are only ever read.
  */
 function referenceEncoder(column: ReferenceColumn) {
-  const cache = new Map<string, Buffer | null>();
-  return (id: string | null): Buffer | null => {
-    if (id === null) return null;
-    let stored = cache.get(id);
-    if (stored === undefined) {
-      stored = storedReference(column, id);
-      if (cache.size >= REFERENCE_CACHE_MAX) cache.clear();
-      cache.set(id, stored);
-    }
-    return stored;
-  };
+  const encode = boundedMemo((id: string) => storedReference(column, id), REFERENCE_CACHE_MAX);
+  return (id: string | null): Buffer | null => (id === null ? null : encode(id));
 }
 
 const storedApiKeyId = referenceEncoder('api_key_id');
