@@ -1,0 +1,121 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalBlocked,
+  genesisHead,
+  nextHead,
+  privateCommitment,
+  sortedJson,
+  type BlockedChainFields,
+} from './chain.js';
+import { checkpointSignatureValid, keyId, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { reduceUserAgent, truncateIp } from './redaction.js';
+
+const blocked: BlockedChainFields = {
+  id: 'log_01KBM2Z5V4G3Q6W8E9R0T1Y2U3',
+  block_reason: 'IP_BLOCKLISTED',
+  rule_id: 'rul_1',
+  ip: '203.0.113.77',
+  method: 2,
+  path: '/api/v1/licenses/validate',
+  api_key: null,
+  user_agent: 'curl/8.4.0',
+  country_code: 'DE',
+  fingerprint: 'abc',
+  threat_score: 80,
+  matched_location: null,
+};
+const salt = Buffer.alloc(32, 7);
+
+describe('the chain', () => {
+  it('binds every entry to the one before it', () => {
+    const commitment = privateCommitment(salt, blocked.id, [blocked.ip, blocked.user_agent]);
+    const first = nextHead(genesisHead('blocked'), canonicalBlocked(blocked, commitment));
+    const second = nextHead(
+      first,
+      canonicalBlocked({ ...blocked, id: 'log_01KBM2Z5V4G3Q6W8E9R0T1Y2U4' }, commitment),
+    );
+    expect(first).toHaveLength(32);
+    expect(second.equals(first)).toBe(false);
+    expect(nextHead(genesisHead('api_calls'), canonicalBlocked(blocked, commitment)).equals(first)).toBe(
+      false,
+    );
+  });
+
+  it('gives the same canonical form once the address and user agent are redacted', () => {
+    const commitment = privateCommitment(salt, blocked.id, [blocked.ip, blocked.user_agent]);
+    const redacted = {
+      ...blocked,
+      ip: truncateIp(blocked.ip),
+      user_agent: reduceUserAgent(blocked.user_agent),
+    };
+    expect(canonicalBlocked(redacted, commitment)).toBe(canonicalBlocked(blocked, commitment));
+  });
+
+  it('changes with any field, including a private one behind the commitment', () => {
+    const commitment = privateCommitment(salt, blocked.id, [blocked.ip, blocked.user_agent]);
+    const canonical = canonicalBlocked(blocked, commitment);
+    expect(canonicalBlocked({ ...blocked, threat_score: 81 }, commitment)).not.toBe(canonical);
+    const otherAddress = privateCommitment(salt, blocked.id, ['203.0.113.78', blocked.user_agent]);
+    expect(otherAddress.equals(commitment)).toBe(false);
+  });
+
+  it('sorts object keys at every depth', () => {
+    expect(sortedJson({ b: 1, a: { d: [{ f: 1, e: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[{"e":2,"f":1}]},"b":1}',
+    );
+  });
+});
+
+describe('redaction', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0/24'],
+    ['::ffff:203.0.113.77', '203.0.113.0/24'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1::/48'],
+    ['203.0.113.0/24', '203.0.113.0/24'],
+    ['10.0.0.0/8', '10.0.0.0/8'],
+    ['not an address', null],
+    [null, null],
+  ])('truncates %s to %s, idempotently', (input, expected) => {
+    expect(truncateIp(input)).toBe(expected);
+    expect(truncateIp(truncateIp(input))).toBe(expected);
+  });
+
+  it.each([
+    [
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+      'Mozilla/5 AppleWebKit/537 Chrome/120 Safari/537',
+    ],
+    ['keymanager-node/1.4.2 (linux; node 20)', 'keymanager-node/1'],
+    ['curl/8.4.0', 'curl/8'],
+    ['Googlebot', 'Googlebot'],
+    ['(only a comment)', null],
+    ['', null],
+  ])('reduces %s, idempotently', (input, expected) => {
+    expect(reduceUserAgent(input)).toBe(expected);
+    expect(reduceUserAgent(reduceUserAgent(input))).toBe(expected);
+  });
+});
+
+describe('checkpoints', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const checkpoint: Checkpoint = {
+    log: 'api_calls',
+    number: 2,
+    count: 10,
+    head: 'ab'.repeat(32),
+    end: '2026-12-05T12:00:00.000Z',
+    previous: 'cd'.repeat(64),
+    key: keyId(publicKey),
+  };
+
+  it('verify with the public key and fail once any field changes', () => {
+    const signed = signCheckpoint(checkpoint, privateKey);
+    expect(checkpointSignatureValid(signed, publicKey)).toBe(true);
+    expect(checkpointSignatureValid({ ...signed, count: 11 }, publicKey)).toBe(false);
+    expect(checkpointSignatureValid({ ...signed, previous: null }, publicKey)).toBe(false);
+    expect(checkpointSignatureValid({ ...signed, signature: 'zz' }, publicKey)).toBe(false);
+    const other = generateKeyPairSync('ed25519');
+    expect(checkpointSignatureValid(signed, other.publicKey)).toBe(false);
+  });
+});
