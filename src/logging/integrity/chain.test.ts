@@ -104,6 +104,8 @@ describe('checkpoints', () => {
     number: 2,
     count: 10,
     head: 'ab'.repeat(32),
+    retained_from: 1,
+    retained_after: 'ef'.repeat(32),
     end: '2026-12-05T12:00:00.000Z',
     previous: 'cd'.repeat(64),
     key: keyId(publicKey),
@@ -114,6 +116,7 @@ describe('checkpoints', () => {
     expect(checkpointSignatureValid(signed, publicKey)).toBe(true);
     expect(checkpointSignatureValid({ ...signed, count: 11 }, publicKey)).toBe(false);
     expect(checkpointSignatureValid({ ...signed, previous: null }, publicKey)).toBe(false);
+    expect(checkpointSignatureValid({ ...signed, retained_from: 2 }, publicKey)).toBe(false);
     expect(checkpointSignatureValid({ ...signed, signature: 'zz' }, publicKey)).toBe(false);
     const other = generateKeyPairSync('ed25519');
     expect(checkpointSignatureValid(signed, other.publicKey)).toBe(false);

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { reduceUserAgent, truncateIp } from './redaction.js';
 
 /**
- * The hash chain every log entry joins (ADR 0009). One chain per stored log: the failed-call log is a
- * part of `api_calls`, so it shares that chain.
+ * The hash chain every log entry joins (ADR 0009). One chain per log of the settings, so each has one
+ * retention period: an API call joins `failed_api_calls` when its status is 400 or more, `api_calls`
+ * otherwise (both live in the table api_call_log).
  *
  *   head(0)   = SHA-256("keymanager/log-chain/v1\n" + log)
  *   head(n)   = SHA-256(head(n-1) ‖ UTF-8(canonical(entry n)))
@@ -20,10 +21,14 @@ import { reduceUserAgent, truncateIp } from './redaction.js';
  * redacted, so a stored commitment cannot be brute-forced back to the address it hides.
  */
 
-export const CHAINED_LOGS = ['activity', 'api_calls', 'blocked'] as const;
+export const CHAINED_LOGS = ['activity', 'api_calls', 'failed_api_calls', 'blocked'] as const;
 export type ChainedLog = (typeof CHAINED_LOGS)[number];
 
 export const HASH_BYTES = 32;
+
+export function apiCallChain(status: number): 'api_calls' | 'failed_api_calls' {
+  return status >= 400 ? 'failed_api_calls' : 'api_calls';
+}
 
 export function genesisHead(log: ChainedLog): Buffer {
   return createHash('sha256').update(`keymanager/log-chain/v1\n${log}`).digest();
@@ -136,7 +141,7 @@ const hex = (bytes: Buffer) => bytes.toString('hex');
 
 export function canonicalApiCall(entry: ApiCallChainFields, commitment: Buffer): string {
   return JSON.stringify([
-    'api_calls',
+    apiCallChain(entry.status),
     entry.id,
     entry.endpoint,
     entry.path,
