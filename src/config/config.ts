@@ -17,6 +17,26 @@ export interface Config {
   bodyLimitBytes: number;
   /** Disk cap of the log spool (`KM_LOG_SPOOL_MAX_MB`, default 512); past it entries are dropped, counted. */
   logSpoolMaxBytes: number;
+  integrity: {
+    /** `KM_LOG_INTEGRITY` (default on): entries join their log's hash chain and checkpoints are signed. */
+    enabled: boolean;
+    /** `KM_SIGNING_KEY`: an Ed25519 private key (PEM); absent, the key pair lives in the data directory. */
+    signingKey: string | undefined;
+    /** `KM_CHECKPOINT_INTERVAL_SECONDS` (default 60). */
+    checkpointIntervalSeconds: number;
+  };
+  retention: {
+    /** `KM_RETENTION_INTERVAL_SECONDS` (default 3600): how often the retention job runs. */
+    intervalSeconds: number;
+  };
+  archive: {
+    /** `KM_ARCHIVE` (default on): entries are archived before retention deletes them. */
+    enabled: boolean;
+    /** `KM_ARCHIVE_DIR` (default `<data dir>/archive`). */
+    dir: string;
+    /** `KM_ARCHIVE_S3_URL`: archives go to S3-compatible storage instead of the directory. */
+    s3Url: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -96,5 +116,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
     bodyLimitBytes: 1024 * 1024,
     logSpoolMaxBytes: integer(env, 'KM_LOG_SPOOL_MAX_MB', 512, 1, 1024 * 1024) * 1024 * 1024,
+    integrity: {
+      enabled: boolean(env, 'KM_LOG_INTEGRITY', true),
+      signingKey: env.KM_SIGNING_KEY || undefined,
+      checkpointIntervalSeconds: integer(env, 'KM_CHECKPOINT_INTERVAL_SECONDS', 60, 1, 24 * 3600),
+    },
+    retention: {
+      intervalSeconds: integer(env, 'KM_RETENTION_INTERVAL_SECONDS', 3600, 1, 7 * 24 * 3600),
+    },
+    archive: {
+      enabled: boolean(env, 'KM_ARCHIVE', true),
+      dir: path.resolve(env.KM_ARCHIVE_DIR?.trim() || path.join(dataDir, 'archive')),
+      s3Url: env.KM_ARCHIVE_S3_URL?.trim() || undefined,
+    },
   };
 }
