@@ -344,4 +344,27 @@ export interface Database {
   blocked_rollup: BlockedRollupTable;
   log_top_values: LogTopValuesTable;
   log_value_summary: LogValueSummaryTable;
+  log_chain_heads: LogChainHeadTable;
+  log_integrity_salts: LogIntegritySaltTable;
+}
+
+/** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
+export interface LogChainHeadTable {
+  /** `activity`, `api_calls`, `failed_api_calls` or `blocked` (CHAINED_LOGS). */
+  log: string;
+  /** Entries ever chained: the position of the last one. */
+  count: number;
+  head: Buffer;
+  /** Position of the oldest entry retention has kept. */
+  retained_from: number;
+  /** The head just before `retained_from`. */
+  retained_after: Buffer;
+}
+
+/** The secret salt of a log's UTC day for commitments to personal data; deleted once the day is redacted. */
+export interface LogIntegritySaltTable {
+  log: string;
+  /** `YYYY-MM-DD`. */
+  day: string;
+  salt: Buffer;
 }

@@ -7,6 +7,7 @@ import * as activityLogSearch from './0005-activity-log-search.js';
 import * as compactRequestLogs from './0006-compact-request-logs.js';
 import * as requestLogSearch from './0007-request-log-search.js';
 import * as logRollups from './0008-log-rollups.js';
+import * as logChainHeads from './0009-log-chain-heads.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006-compact-request-logs': compactRequestLogs,
   '0007-request-log-search': requestLogSearch,
   '0008-log-rollups': logRollups,
+  '0009-log-chain-heads': logChainHeads,
 };
 
 export const migrationProvider: MigrationProvider = {
