@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { reduceUserAgent, truncateIp } from './redaction.js';
 
 /**
@@ -7,14 +7,14 @@ import { reduceUserAgent, truncateIp } from './redaction.js';
  * otherwise (both live in the table api_call_log).
  *
  *   head(0)   = SHA-256("keymanager/log-chain/v1\n" + log)
- *   head(n)   = SHA-256(head(n-1) ‖ UTF-8(canonical(entry n)))
+ *   head(n)   = SHA-256(UTF-8(hex(head(n-1)) ‖ canonical(entry n)))
  *
  * The canonical form is a JSON array (JSON.stringify, no spaces) of the log's name and the entry's fields
  * in the fixed order below, so anyone can recompute it from an export or an archive. Personal data (the
  * address, the user agent, and for the activity log who acted and from which session) is not in it
  * directly: the array holds its redacted form (redaction.ts) and a commitment to the full values,
  *
- *   commitment = SHA-256(salt of the log's UTC day ‖ UTF-8(id) ‖ 0x00 ‖ UTF-8(JSON of the private values)),
+ *   commitment = SHA-256(UTF-8(hex(salt of the log's UTC day) ‖ JSON([id, ...private values]))),
  *
  * so truncating an address or erasing an admin later replaces values by the commitment the chain already
  * holds, and verification still passes. The day's salt is secret and deleted once its entries are all
@@ -34,17 +34,26 @@ export function genesisHead(log: ChainedLog): Buffer {
   return createHash('sha256').update(`keymanager/log-chain/v1\n${log}`).digest();
 }
 
+// Hex text in, hex text out: crypto.hash over one string costs a fraction of a createHash object, and
+// the writer and the verifier pay it for every entry.
+export function nextHeadHex(previousHex: string, canonical: string): string {
+  return hash('sha256', previousHex + canonical, 'hex');
+}
+
 export function nextHead(previous: Buffer, canonical: string): Buffer {
-  return createHash('sha256').update(previous).update(canonical).digest();
+  return Buffer.from(nextHeadHex(previous.toString('hex'), canonical), 'hex');
+}
+
+export function privateCommitmentHex(
+  daySaltHex: string,
+  id: string,
+  privateValues: readonly unknown[],
+): string {
+  return hash('sha256', daySaltHex + JSON.stringify([id, ...privateValues]), 'hex');
 }
 
 export function privateCommitment(daySalt: Buffer, id: string, privateValues: readonly unknown[]): Buffer {
-  return createHash('sha256')
-    .update(daySalt)
-    .update(id)
-    .update('\0')
-    .update(JSON.stringify(privateValues))
-    .digest();
+  return Buffer.from(privateCommitmentHex(daySalt.toString('hex'), id, privateValues), 'hex');
 }
 
 /** The UTC day (`YYYY-MM-DD`) whose salt an entry's commitment uses: the day of its timestamp. */
@@ -137,9 +146,11 @@ export function activityPrivateValues(entry: ActivityChainFields): unknown[] {
   return [entry.admin_user, entry.ip, entry.session_id, entry.user_agent];
 }
 
-const hex = (bytes: Buffer) => bytes.toString('hex');
+/** Commitments come as bytes or as hex text. */
+const hex = (commitment: Buffer | string) =>
+  typeof commitment === 'string' ? commitment : commitment.toString('hex');
 
-export function canonicalApiCall(entry: ApiCallChainFields, commitment: Buffer): string {
+export function canonicalApiCall(entry: ApiCallChainFields, commitment: Buffer | string): string {
   return JSON.stringify([
     apiCallChain(entry.status),
     entry.id,
@@ -172,7 +183,7 @@ export function canonicalApiCall(entry: ApiCallChainFields, commitment: Buffer):
   ]);
 }
 
-export function canonicalBlocked(entry: BlockedChainFields, commitment: Buffer): string {
+export function canonicalBlocked(entry: BlockedChainFields, commitment: Buffer | string): string {
   return JSON.stringify([
     'blocked',
     entry.id,
@@ -191,7 +202,7 @@ export function canonicalBlocked(entry: BlockedChainFields, commitment: Buffer):
   ]);
 }
 
-export function canonicalActivity(entry: ActivityChainFields, commitment: Buffer): string {
+export function canonicalActivity(entry: ActivityChainFields, commitment: Buffer | string): string {
   return JSON.stringify([
     'activity',
     entry.id,
