@@ -105,10 +105,10 @@ export function createApiKeyService({ db, clock, ids }: CoreDeps) {
     },
 
     /** Resolves a bearer secret to a principal, or throws the contract's 401. */
-    async authenticate(secret: string): Promise<Principal> {
+    async authenticate(secret: string, secretHash: string = hashSecret(secret)): Promise<Principal> {
       if (!SECRET_FORMAT.test(secret)) throw new AppError('ERR_INVALID_API_KEY');
       const now = clock.now();
-      const row = await findVerified(hashSecret(secret), now.getTime());
+      const row = await findVerified(secretHash, now.getTime());
       if (!row) throw new AppError('ERR_INVALID_API_KEY');
       if (row.revoked_at) throw new AppError('ERR_API_KEY_REVOKED');
       if (row.expires_at && new Date(row.expires_at) <= now) throw new AppError('ERR_API_KEY_EXPIRED');

@@ -34,7 +34,11 @@ async function resolvePrincipal(
   sessions: SessionAuthenticator,
 ): Promise<Principal> {
   const secret = bearer(request);
-  if (secret !== undefined) return apiKeys.authenticate(secret);
+  if (secret !== undefined) {
+    // The security layer hashed the same secret already (not when it is switched off).
+    const hashed = request.apiKeySecretHash;
+    return apiKeys.authenticate(secret, hashed?.secret === secret ? hashed.hash : undefined);
+  }
   const token = access.auth === 'admin' ? request.cookies[SESSION_COOKIE] : undefined;
   if (!token) throw new AppError('ERR_UNAUTHENTICATED');
   const csrf = request.headers[CSRF_HEADER];

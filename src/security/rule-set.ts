@@ -108,6 +108,7 @@ export function compileRuleSet(source: RuleSetSource): { ruleSet: RuleSet; skipp
       if (revoked.has(keyHash)) return API_KEY_REVOKED_RULE;
       return firstLive(apiKeys.get(keyHash), now);
     },
+    hasFingerprintRules: fingerprints.size > 0,
     matchFingerprint: (fingerprint, now) => firstLive(fingerprints.get(fingerprint), now),
   };
   return { ruleSet, skipped };

@@ -25,14 +25,34 @@ declare module 'fastify' {
     /** What the layer learnt about the client, for later hooks (bans, logs). */
     clientFacts: ClientFacts | null;
     rateLimitShown: RateLimitDecision | null;
+    /** The bearer secret with its SHA-256 hex (as `api_keys.key_hash` stores it); null without one. */
+    apiKeySecretHash: { secret: string; hash: string } | null;
   }
 }
 
 export interface ClientFacts {
   ip: string;
   country: string | null;
-  fingerprint: string;
+  /** Computed when first read: most requests are never blocked, banned or matched by fingerprint. */
+  readonly fingerprint: string;
   allowlisted: boolean;
+}
+
+function clientFacts(
+  ip: string,
+  country: string | null,
+  allowlisted: boolean,
+  fingerprintOf: () => string,
+): ClientFacts {
+  let fingerprint: string | undefined;
+  return {
+    ip,
+    country,
+    allowlisted,
+    get fingerprint() {
+      return (fingerprint ??= fingerprintOf());
+    },
+  };
 }
 
 export interface SecurityLayerDeps {
@@ -161,7 +181,12 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
   }
 
   /** Everything that can be judged from the request line and headers, before the body is read. */
-  function matchStaticRules(request: FastifyRequest, facts: ClientFacts, now: number): RuleHit | null {
+  function matchStaticRules(
+    request: FastifyRequest,
+    facts: ClientFacts,
+    keyHash: string | null,
+    now: number,
+  ): RuleHit | null {
     const rules = deps.rules.ruleSet();
     if (!facts.allowlisted) {
       const ipRule = rules.matchIp(facts.ip, now);
@@ -174,7 +199,9 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
         if (uaRule)
           return { reason: 'USER_AGENT_BLOCKED', rule_id: uaRule, matched_location: 'headers.user-agent' };
       }
-      const fingerprintRule = rules.matchFingerprint(facts.fingerprint, now);
+      const fingerprintRule = rules.hasFingerprintRules
+        ? rules.matchFingerprint(facts.fingerprint, now)
+        : null;
       if (fingerprintRule)
         return {
           reason: 'ABUSE_PATTERN_DETECTED',
@@ -183,9 +210,8 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
         };
     }
     // A revoked key never works, allowlisted or not.
-    const secret = bearerSecret(request);
-    if (secret) {
-      const keyRule = rules.matchApiKeyHash(sha256(secret), now);
+    if (keyHash) {
+      const keyRule = rules.matchApiKeyHash(keyHash, now);
       if (keyRule)
         return { reason: 'API_KEY_REVOKED', rule_id: keyRule, matched_location: 'headers.authorization' };
     }
@@ -212,15 +238,16 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
       return sendError(reply, new AppError('ERR_MALFORMED_REQUEST'));
     }
     const rules = deps.rules.ruleSet();
-    const facts: ClientFacts = {
-      ip,
-      country: deps.countries.country(ip),
-      fingerprint: deps.fingerprint(request, ip),
-      allowlisted: rules.isAllowlisted(ip),
-    };
+    const facts = clientFacts(ip, deps.countries.country(ip), rules.isAllowlisted(ip), () =>
+      deps.fingerprint(request, ip),
+    );
     request.clientFacts = facts;
+    const secret = bearerSecret(request);
+    // Hashed once: the revoked-key rule, the per-key limit and authentication all look the key up by it.
+    const keyHash = secret ? sha256(secret) : null;
+    request.apiKeySecretHash = secret && keyHash ? { secret, hash: keyHash } : null;
 
-    const ruleHit = matchStaticRules(request, facts, now);
+    const ruleHit = matchStaticRules(request, facts, keyHash, now);
     if (ruleHit) return block(request, reply, ruleHit, facts);
     if (facts.allowlisted) return;
 
@@ -228,10 +255,9 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     const checks: LimitCheck[] = [
       { key: `ip:${ip}`, limit: limits.per_ip, rule_id: 'RATE_LIMIT_PER_IP', location: 'ip' },
     ];
-    const secret = bearerSecret(request);
-    if (secret)
+    if (keyHash)
       checks.push({
-        key: `key:${sha256(secret)}`,
+        key: `key:${keyHash}`,
         limit: limits.per_api_key,
         rule_id: 'RATE_LIMIT_PER_API_KEY',
         location: 'headers.authorization',
@@ -283,7 +309,7 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
           kind: 'invalid_api_key',
           ip: facts.ip,
           fingerprint: facts.fingerprint,
-          api_key_hash: secret ? sha256(secret) : null,
+          api_key_hash: request.apiKeySecretHash?.hash ?? (secret ? sha256(secret) : null),
         });
       } else if (code === 'ERR_LICENSE_NOT_FOUND') {
         const licenseKey = (request.body as { license_key?: unknown } | undefined)?.license_key;
@@ -312,6 +338,7 @@ export function registerSecurityLayer(app: FastifyInstance, layer: SecurityLayer
   app.decorateRequest('securityBlocked', false);
   app.decorateRequest('clientFacts', null);
   app.decorateRequest('rateLimitShown', null);
+  app.decorateRequest('apiKeySecretHash', null);
   app.addHook('onRequest', layer.onRequest);
   app.addHook('preValidation', layer.onBody);
   app.addHook('onResponse', layer.onResponse);

@@ -34,6 +34,8 @@ export interface RuleSet {
    */
   matchApiKeyHash(keyHash: string, now: number): string | null;
   matchFingerprint(fingerprint: string, now: number): string | null;
+  /** False when no rule names a fingerprint, so a request's fingerprint need not be computed. */
+  readonly hasFingerprintRules: boolean;
 }
 
 /** Country of an address, ISO 3166 alpha-2, from the database shipped in an npm package. */
