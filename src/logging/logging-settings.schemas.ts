@@ -6,6 +6,8 @@ import { Type, type Static } from '@sinclair/typebox';
  * patterns, each a path starting with `/` as Fastify writes it (`/api/v1/licenses/:id`).
  */
 const RetentionDays = Type.Integer({ minimum: 1, maximum: 3650 });
+/** Days after which addresses are truncated and user agents reduced; null keeps them as recorded. */
+const AnonymizeAfterDays = Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()]);
 const SampleRate = Type.Number({ exclusiveMinimum: 0, maximum: 1 });
 const ExcludedEndpoints = Type.Array(
   Type.String({ minLength: 1, maxLength: 300, pattern: '^/[A-Za-z0-9._~:/*{}-]*$' }),
@@ -19,6 +21,13 @@ const retentionFields = {
   blocked: RetentionDays,
 };
 
+const anonymizeFields = {
+  activity: AnonymizeAfterDays,
+  api_calls: AnonymizeAfterDays,
+  failed_api_calls: AnonymizeAfterDays,
+  blocked: AnonymizeAfterDays,
+};
+
 export const LoggingSettingsSchema = Type.Object(
   {
     log_dashboard_activities: Type.Boolean(),
@@ -28,6 +37,7 @@ export const LoggingSettingsSchema = Type.Object(
     api_call_sample_rate: SampleRate,
     excluded_endpoints: ExcludedEndpoints,
     retention_days: Type.Object(retentionFields, { additionalProperties: false }),
+    anonymize_after_days: Type.Object(anonymizeFields, { additionalProperties: false }),
   },
   { additionalProperties: false },
 );
@@ -43,6 +53,9 @@ export const LoggingSettingsPatch = Type.Object(
     excluded_endpoints: Type.Optional(ExcludedEndpoints),
     retention_days: Type.Optional(
       Type.Partial(Type.Object(retentionFields), { additionalProperties: false }),
+    ),
+    anonymize_after_days: Type.Optional(
+      Type.Partial(Type.Object(anonymizeFields), { additionalProperties: false }),
     ),
   },
   { additionalProperties: false },

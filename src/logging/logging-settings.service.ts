@@ -16,6 +16,10 @@ function withDefaults(stored: unknown): LoggingSettings {
     ...DEFAULT_LOGGING_SETTINGS,
     ...value,
     retention_days: { ...DEFAULT_LOGGING_SETTINGS.retention_days, ...value.retention_days },
+    anonymize_after_days: {
+      ...DEFAULT_LOGGING_SETTINGS.anonymize_after_days,
+      ...value.anonymize_after_days,
+    },
   };
 }
 
@@ -43,6 +47,7 @@ export function createLoggingSettingsService({ db, clock }: CoreDeps, holder: Lo
           ...before,
           ...patch,
           retention_days: { ...before.retention_days, ...patch.retention_days },
+          anonymize_after_days: { ...before.anonymize_after_days, ...patch.anonymize_after_days },
         };
         await repository.saveLogging(after, clock.now().toISOString(), by, tx);
         entry.note({

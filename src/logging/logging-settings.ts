@@ -9,6 +9,16 @@ export interface LoggingSettings {
   /** Route patterns (`/api/v1/licenses/validate`) whose calls are not recorded. */
   excluded_endpoints: string[];
   retention_days: { activity: number; api_calls: number; failed_api_calls: number; blocked: number };
+  /**
+   * Per log, the age in days after which stored addresses are truncated (/24, /48) and user agents
+   * reduced, in a way the hash chain still verifies (ADR 0009); null keeps them as recorded.
+   */
+  anonymize_after_days: {
+    activity: number | null;
+    api_calls: number | null;
+    failed_api_calls: number | null;
+    blocked: number | null;
+  };
 }
 
 export const DEFAULT_LOGGING_SETTINGS: LoggingSettings = {
@@ -19,6 +29,7 @@ export const DEFAULT_LOGGING_SETTINGS: LoggingSettings = {
   api_call_sample_rate: 1,
   excluded_endpoints: [],
   retention_days: { activity: 365, api_calls: 90, failed_api_calls: 90, blocked: 90 },
+  anonymize_after_days: { activity: null, api_calls: null, failed_api_calls: null, blocked: null },
 };
 
 /**

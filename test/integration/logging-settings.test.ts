@@ -43,6 +43,26 @@ describe.each(DIALECTS)('logging settings on %s', (dialect) => {
     expect(await t.services.settings.load()).toEqual(expected);
   });
 
+  it('sets and clears the anonymization period per log, keeping the other logs', async () => {
+    const set = await put({ anonymize_after_days: { api_calls: 30, blocked: 7 } });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().anonymize_after_days).toEqual({
+      activity: null,
+      api_calls: 30,
+      failed_api_calls: null,
+      blocked: 7,
+    });
+    const cleared = await put({ anonymize_after_days: { api_calls: null } });
+    expect(cleared.json().anonymize_after_days).toEqual({
+      activity: null,
+      api_calls: null,
+      failed_api_calls: null,
+      blocked: 7,
+    });
+    expect((await get()).anonymize_after_days.blocked).toBe(7);
+    await put({ anonymize_after_days: { blocked: null } });
+  });
+
   it('records the change with field-level before and after', async () => {
     const rows = await newActivity(t, () => put({ log_api_calls: false, retention_days: { blocked: 7 } }));
     expect(rows.map((r) => [r.action_type, r.resource_type, r.resource_id, r.result])).toEqual([
@@ -65,6 +85,22 @@ describe.each(DIALECTS)('logging settings on %s', (dialect) => {
     ['a fractional retention', { retention_days: { activity: 1.5 } }, 'retention_days.activity'],
     ['a retention over ten years', { retention_days: { activity: 3651 } }, 'retention_days.activity'],
     ['an unknown nested field', { retention_days: { forever: 1 } }, 'retention_days.forever'],
+    [
+      'anonymization after 0 days',
+      { anonymize_after_days: { api_calls: 0 } },
+      'anonymize_after_days.api_calls',
+    ],
+    [
+      'anonymization after 3651 days',
+      { anonymize_after_days: { blocked: 3651 } },
+      'anonymize_after_days.blocked',
+    ],
+    ['anonymization as text', { anonymize_after_days: { activity: '30' } }, 'anonymize_after_days.activity'],
+    [
+      'an unknown anonymized log',
+      { anonymize_after_days: { sessions: 30 } },
+      'anonymize_after_days.sessions',
+    ],
     ['an endpoint not starting with /', { excluded_endpoints: ['api/v1'] }, 'excluded_endpoints.0'],
     ['a repeated endpoint', { excluded_endpoints: ['/a', '/a'] }, 'excluded_endpoints'],
     [
