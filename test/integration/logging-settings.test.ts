@@ -59,7 +59,7 @@ describe.each(DIALECTS)('logging settings on %s', (dialect) => {
       failed_api_calls: null,
       blocked: 7,
     });
-    expect((await get()).anonymize_after_days.blocked).toBe(7);
+    expect((await get()).anonymize_after_days).toMatchObject({ blocked: 7 });
     await put({ anonymize_after_days: { blocked: null } });
   });
 

@@ -1,11 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  activityPrivateValues,
+  canonicalActivity,
   canonicalBlocked,
   genesisHead,
   nextHead,
   privateCommitment,
   sortedJson,
+  type ActivityChainFields,
   type BlockedChainFields,
 } from './chain.js';
 import { checkpointSignatureValid, keyId, signCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -58,6 +61,45 @@ describe('the chain', () => {
     expect(canonicalBlocked({ ...blocked, threat_score: 81 }, commitment)).not.toBe(canonical);
     const otherAddress = privateCommitment(salt, blocked.id, ['203.0.113.78', blocked.user_agent]);
     expect(otherAddress.equals(commitment)).toBe(false);
+  });
+
+  it("keeps an admin account's label and details behind the commitment, and binds other entries' directly", () => {
+    const aboutAlice: ActivityChainFields = {
+      id: 'act_01KBM2Z5V4G3Q6W8E9R0T1Y2U3',
+      timestamp: '2026-12-05T10:00:00.000Z',
+      admin_user: 'owner@example.com',
+      actor_type: 'admin',
+      actor_id: 'adm_1',
+      channel: 'portal',
+      action_type: 'ADMIN_CREATED',
+      resource_type: 'admin',
+      resource_id: 'adm_2',
+      resource: 'Admin adm_2 (alice@example.com)',
+      details: { changes: { email: { before: null, after: 'alice@example.com' } } },
+      result: 'success',
+      error_code: null,
+      ip: '203.0.113.77',
+      session_id: 'ses_1',
+      user_agent: 'Mozilla/5.0',
+    };
+    const commitment = privateCommitment(salt, aboutAlice.id, activityPrivateValues(aboutAlice));
+    const erased = { ...aboutAlice, resource: 'Admin adm_2 (erased)', details: null };
+    expect(canonicalActivity(erased, commitment)).toBe(canonicalActivity(aboutAlice, commitment));
+    expect(canonicalActivity(aboutAlice, commitment)).not.toContain('alice@example.com');
+    expect(privateCommitment(salt, aboutAlice.id, activityPrivateValues(erased)).equals(commitment)).toBe(
+      false,
+    );
+
+    const aboutALicence = {
+      ...aboutAlice,
+      resource_type: 'license',
+      resource: 'Licence …7F3A',
+      details: { n: 1 },
+    };
+    const licenceCommitment = privateCommitment(salt, aboutAlice.id, activityPrivateValues(aboutALicence));
+    expect(canonicalActivity({ ...aboutALicence, details: { n: 2 } }, licenceCommitment)).not.toBe(
+      canonicalActivity(aboutALicence, licenceCommitment),
+    );
   });
 
   it('sorts object keys at every depth', () => {

@@ -12,7 +12,8 @@ import { reduceUserAgent, truncateIp } from './redaction.js';
  * The canonical form is a JSON array (JSON.stringify, no spaces) of the log's name and the entry's fields
  * in the fixed order below, so anyone can recompute it from an export or an archive. Personal data (the
  * address, the user agent, and for the activity log who acted and from which session) is not in it
- * directly: the array holds its redacted form (redaction.ts) and a commitment to the full values,
+ * directly (nor, for entries about an admin or a session, their label and details, see aboutAPerson):
+ * the array holds the redacted forms (redaction.ts) and a commitment to the full values,
  *
  *   commitment = SHA-256(UTF-8(hex(salt of the log's UTC day) ‖ JSON([id, ...private values]))),
  *
@@ -142,8 +143,21 @@ export function apiCallPrivateValues(entry: ApiCallChainFields | BlockedChainFie
   return [entry.ip, entry.user_agent];
 }
 
+/**
+ * Entries about an admin account or a session carry that admin's email and name in their label and
+ * details; they sit behind the commitment too, so erasing the admin (GDPR) keeps the chain verifiable.
+ * Other entries bind their label and details directly, and keep doing so whatever is redacted later.
+ */
+const PERSONAL_RESOURCE_TYPES = new Set(['admin', 'session']);
+
+export function aboutAPerson(entry: Pick<ActivityChainFields, 'resource_type'>): boolean {
+  return PERSONAL_RESOURCE_TYPES.has(entry.resource_type);
+}
+
 export function activityPrivateValues(entry: ActivityChainFields): unknown[] {
-  return [entry.admin_user, entry.ip, entry.session_id, entry.user_agent];
+  const values: unknown[] = [entry.admin_user, entry.ip, entry.session_id, entry.user_agent];
+  if (aboutAPerson(entry)) values.push(entry.resource, sortedJson(entry.details ?? null));
+  return values;
 }
 
 /** Commitments come as bytes or as hex text. */
@@ -213,8 +227,8 @@ export function canonicalActivity(entry: ActivityChainFields, commitment: Buffer
     entry.action_type,
     entry.resource_type,
     entry.resource_id,
-    entry.resource,
-    sortedJson(entry.details ?? null),
+    aboutAPerson(entry) ? null : entry.resource,
+    aboutAPerson(entry) ? null : sortedJson(entry.details ?? null),
     entry.result,
     entry.error_code,
     truncateIp(entry.ip),
