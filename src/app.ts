@@ -11,6 +11,7 @@ import { validatorCompiler } from './http/validation.js';
 import { licensingRoutes } from './licensing/licensing.routes.js';
 import { apiCallHistoryRoutes } from './logging/api-call-history.routes.js';
 import { registerActivityHooks } from './logging/activity.hooks.js';
+import { privacyRoutes } from './logging/privacy/privacy.routes.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { analyticsRoutes } from './logging/analytics/analytics.routes.js';
 import { logRoutes } from './logging/log.routes.js';
@@ -62,6 +63,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(accessRoutes(services), { prefix: '/api/v1' });
   await app.register(licensingRoutes(services), { prefix: '/api/v1' });
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
+  await app.register(privacyRoutes(services.activity), { prefix: '/api/v1' });
   await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.register(analyticsRoutes(services.analytics.service, services.activity), { prefix: '/api/v1' });

@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
+import { createLogAnonymizer } from './logging/privacy/log-anonymizer.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
@@ -69,6 +70,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const licensing = createLicensingServices(core);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
   const analytics = createLogAnalytics(core);
+  const logAnonymizer = createLogAnonymizer(core, loggingSettings);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -90,6 +92,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     requestLogs,
     analytics,
     security,
+    logAnonymizer,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
