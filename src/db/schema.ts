@@ -125,7 +125,20 @@ export type ActivityActorType = 'admin' | 'api_key' | 'system';
 export type ActivityChannel = 'portal' | 'api' | 'cli';
 export type ActivityResult = 'pending' | 'success' | 'failure';
 
-export interface ActivityLogTable {
+/**
+ * An entry's place in its log's hash chain (ADR 0009, migration 0010); all null while it is not chained.
+ * Optional, so rows built before chaining (the journal's, the activity service's) need not carry them.
+ */
+export interface ChainColumns {
+  /** Position in the log's chain, from 1. */
+  chain_seq?: number | null;
+  /** The chain's head after this entry: 32 bytes. */
+  chain_hash?: Buffer | null;
+  /** Set by the privacy job when it redacts the entry: the commitment its canonical form holds. */
+  private_commitment?: Buffer | null;
+}
+
+export interface ActivityLogTable extends ChainColumns {
   id: string;
   timestamp: Timestamp;
   admin_user: string;
@@ -150,7 +163,7 @@ export interface ActivityLogTable {
  * Entry ids are ULIDs (`log_…`) whose time part is the entry's timestamp; see migrations 0003 and 0006.
  * Stored forms are encoded and decoded in src/logging/request-log.codec.ts.
  */
-export interface ApiCallLogTable {
+export interface ApiCallLogTable extends ChainColumns {
   /** The ULID of the `log_` id as 16 bytes (idToBytes). */
   id: Buffer;
   /** Code of the route pattern in `log_endpoints`. */
@@ -197,7 +210,7 @@ export interface LogDictionaryTable {
   value: string;
 }
 
-export interface BlockedLogTable {
+export interface BlockedLogTable extends ChainColumns {
   /** The ULID of the `log_` id as 16 bytes. */
   id: Buffer;
   block_reason: string;
@@ -346,6 +359,7 @@ export interface Database {
   log_value_summary: LogValueSummaryTable;
   log_chain_heads: LogChainHeadTable;
   log_integrity_salts: LogIntegritySaltTable;
+  log_chain_batches: LogChainBatchTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -367,4 +381,16 @@ export interface LogIntegritySaltTable {
   /** `YYYY-MM-DD`. */
   day: string;
   salt: Buffer;
+}
+
+/**
+ * A run of a log's chain whose id order is its chain order: positions `first_seq..last_seq` are the
+ * entries of that log with ids in `first_id..last_id` (the `log_…` ids as shown) and a position in the run.
+ */
+export interface LogChainBatchTable {
+  log: string;
+  first_seq: number;
+  last_seq: number;
+  first_id: string;
+  last_id: string;
 }

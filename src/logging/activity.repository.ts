@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import { arrayRows } from '../db/array-rows.js';
 import type { Executor } from '../db/database.js';
-import type { ActivityChannel, ActivityLogTable, ActivityResult } from '../db/schema.js';
+import type { ActivityChannel, ActivityLogTable, ActivityResult, ChainColumns } from '../db/schema.js';
 import { ipBytes, type IpRange } from './ip-filter.js';
 
 const COLUMNS = [
@@ -23,7 +23,7 @@ const COLUMNS = [
   'user_agent',
 ] as const;
 
-export type ActivityRow = Omit<Selectable<ActivityLogTable>, 'ip_bytes'>;
+export type ActivityRow = Omit<Selectable<ActivityLogTable>, 'ip_bytes' | keyof ChainColumns>;
 
 /** A search, already resolved to columns; every value is bound as a parameter. */
 export interface ActivitySearch {
@@ -125,6 +125,8 @@ export function createActivityRepository(db: Executor) {
         resource?: string | null;
         details: string;
         error_code?: string | null;
+        chain_seq?: number | null;
+        chain_hash?: Buffer | null;
       },
       tx: Executor = db,
     ): Promise<void> {

@@ -8,6 +8,7 @@ import type { CoreDeps } from '../shared/deps.js';
 import type { ActivityAction, ActivityResourceType } from './activity-actions.js';
 import { createActivityQueryService } from './activity-query.service.js';
 import { createActivityRepository } from './activity.repository.js';
+import { createActivityChainer, type ActivityChainInput } from './integrity/activity-chain.js';
 import { createLogIdGenerator, timestampOfId } from './log-entry.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 
@@ -90,10 +91,19 @@ export function systemContext(name: string): ActivityContext {
 }
 
 export function createActivityService(
-  { db, clock, logger }: Pick<CoreDeps, 'db' | 'clock' | 'logger'>,
+  {
+    db,
+    clock,
+    logger,
+    config,
+  }: Pick<CoreDeps, 'db' | 'clock' | 'logger'> & Partial<Pick<CoreDeps, 'config'>>,
   settings: LoggingSettingsHolder,
 ) {
   const repository = createActivityRepository(db);
+  // Log integrity (ADR 0009): each entry joins the activity chain in the transaction that finalises it.
+  const chainer = (config?.integrity.enabled ?? true) ? createActivityChainer() : null;
+  const chained = (tx: Transaction<Database>, entry: ActivityChainInput) =>
+    chainer ? chainer.chain(tx, entry) : Promise.resolve({});
   const enabled = () => settings.current().log_dashboard_activities;
   // Like the request logs: the id's time part is the entry's timestamp, so id order is time order and
   // the `from`/`to` filters are a range over the primary key.
@@ -126,11 +136,14 @@ export function createActivityService(
     if (appError.code === 'ERR_VALIDATION' && appError.details !== undefined)
       details.fields = appError.details;
     try {
-      await repository.insert({
+      const row = {
         ...baseRow(ctx, merged, spec.failure_action ?? spec.action_type),
         details: toJson(scrub(details)),
-        result: 'failure',
+        result: 'failure' as const,
         error_code: appError.code,
+      };
+      await db.transaction().execute(async (tx) => {
+        await repository.insert({ ...row, ...(await chained(tx, row)) }, tx);
       });
     } catch (writeError) {
       // The action already failed; losing its failure entry is reported, never swapped for the original error.
@@ -168,17 +181,15 @@ export function createActivityService(
           }
           const value = await action(tx, entry);
           if (row) {
-            await repository.finalise(
-              row.id,
-              {
-                result: 'success',
-                ...(notes.actor_id !== undefined && { actor_id: notes.actor_id }),
-                resource_id: notes.resource_id ?? row.resource_id,
-                resource: notes.resource ?? row.resource,
-                details: toJson(scrub({ ...spec.details, ...notes.details })),
-              },
-              tx,
-            );
+            const final = {
+              result: 'success' as const,
+              actor_id: notes.actor_id !== undefined ? notes.actor_id : row.actor_id,
+              resource_id: notes.resource_id ?? row.resource_id,
+              resource: notes.resource ?? row.resource,
+              details: toJson(scrub({ ...spec.details, ...notes.details })),
+            };
+            const chain = await chained(tx, { ...row, ...final, error_code: null });
+            await repository.finalise(row.id, { ...final, ...chain }, tx);
           }
           return value;
         });

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { JournalRead, Position } from './journal.js';
-import type { JournalRecord } from './log-entry.js';
+import type { RequestLogChainer } from './integrity/request-log-chain.js';
+import type { ApiCallRecord, JournalRecord } from './log-entry.js';
 import type { ApiCallInsert, BlockedRow, RequestLogRepository } from './request-log.repository.js';
 
 export type LogName = 'api_calls' | 'failed_api_calls' | 'blocked';
@@ -23,22 +24,30 @@ export interface WrittenBatch {
 export interface BatchTarget {
   db: Db;
   repository: RequestLogRepository;
+  /** Present when log integrity is on: entries join their chains in the insert's transaction. */
+  chainer?: RequestLogChainer | null;
 }
 
 /** Parses journal lines and inserts them in one transaction (idempotent on the entry ids). */
 export async function writeBatch(read: JournalRead, target: BatchTarget): Promise<WrittenBatch> {
-  const apiCalls: ApiCallInsert[] = [];
+  const apiCalls: ApiCallRecord[] = [];
   const blocked: BlockedRow[] = [];
   const logs = new Uint8Array(read.lines.length);
   read.lines.forEach((line, i) => {
     const record = JSON.parse(line) as JournalRecord;
     logs[i] = LOG_NAMES.indexOf(logOf(record));
     if (record.log === 'blocked') blocked.push(record.row);
-    else {
-      const hash = record.row.license_key_hash;
-      apiCalls.push({ ...record.row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null });
-    }
+    else apiCalls.push(record.row);
   });
-  await target.db.transaction().execute((tx) => target.repository.insertBatch(apiCalls, blocked, tx));
+  const { chainer } = target;
+  await target.db.transaction().execute(async (tx) => {
+    // The canonical form holds the licence-key hash as hex: chained before it becomes bytes.
+    if (chainer) await chainer.chain(tx, apiCalls, blocked);
+    const inserts = apiCalls.map((row): ApiCallInsert => {
+      const hash = row.license_key_hash;
+      return { ...row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null };
+    });
+    await target.repository.insertBatch(inserts, blocked, tx, Boolean(chainer));
+  });
   return { end: read.end, leftover: read.leftover, logs };
 }

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { Journal } from './journal.js';
 import { writeBatch, type WrittenBatch } from './log-batch.js';
+import { createRequestLogChainer } from './integrity/request-log-chain.js';
 import { createLogWriterThread } from './log-writer-thread.js';
 import { createRequestLogRepository } from './request-log.repository.js';
 
@@ -14,6 +15,11 @@ export interface LogStoreWriter {
   /** Inserts up to `max` journaled entries after the committed position; null when there are none. */
   write(journal: Journal, max: number): Promise<WrittenBatch | null>;
   close(): Promise<void>;
+}
+
+export interface LogStoreWriterOptions {
+  /** `config.integrity.enabled` (default on): entries join their log's hash chain as they are stored. */
+  integrity?: boolean;
 }
 
 /**
@@ -32,8 +38,12 @@ export function logWriterPlacement(database: Config['database']): LogWriterPlace
  * can lock (in-memory SQLite) or whose driver does not block (PostgreSQL). On a SQLite file,
  * better-sqlite3 would wait out a lock held elsewhere on the event loop, stalling every request.
  */
-export function createEventLoopWriter(db: Db): LogStoreWriter {
-  const target = { db, repository: createRequestLogRepository(db) };
+export function createEventLoopWriter(db: Db, options: LogStoreWriterOptions = {}): LogStoreWriter {
+  const target = {
+    db,
+    repository: createRequestLogRepository(db),
+    chainer: (options.integrity ?? true) ? createRequestLogChainer() : null,
+  };
   return {
     placement: 'event-loop',
     async write(journal, max) {
@@ -48,9 +58,10 @@ export function createLogStoreWriter(
   database: Config['database'],
   db: Db,
   logger: FastifyBaseLogger,
+  options: LogStoreWriterOptions = {},
 ): LogStoreWriter {
   if (database.kind === 'sqlite' && logWriterPlacement(database) === 'worker-thread') {
-    return createLogWriterThread(database.file, logger);
+    return createLogWriterThread(database.file, logger, options);
   }
-  return createEventLoopWriter(db);
+  return createEventLoopWriter(db, options);
 }

@@ -4,11 +4,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { startWorkerThread } from '../shared/worker-thread.js';
 import type { JournalSpan } from './journal.js';
 import type { WrittenBatch } from './log-batch.js';
-import type { LogStoreWriter } from './log-store-writer.js';
+import type { LogStoreWriter, LogStoreWriterOptions } from './log-store-writer.js';
 
 export interface WriterThreadData {
   file: string;
   busyTimeoutMs: number;
+  integrity: boolean;
 }
 export interface WriterRequest {
   type: 'write';
@@ -34,7 +35,11 @@ export type LogWriterThread = LogStoreWriter & {
  * kept. A thread that dies fails its batch like a refusing store: the pipeline retries it on a new
  * thread, and the idempotent insert makes a batch the dead thread had committed harmless.
  */
-export function createLogWriterThread(file: string, logger: FastifyBaseLogger): LogWriterThread {
+export function createLogWriterThread(
+  file: string,
+  logger: FastifyBaseLogger,
+  options: LogStoreWriterOptions = {},
+): LogWriterThread {
   let thread: Worker | null = null;
   let pending: {
     id: number;
@@ -54,7 +59,11 @@ export function createLogWriterThread(file: string, logger: FastifyBaseLogger): 
   }
 
   function start(): Worker {
-    const data: WriterThreadData = { file, busyTimeoutMs: BUSY_TIMEOUT_MS };
+    const data: WriterThreadData = {
+      file,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+      integrity: options.integrity ?? true,
+    };
     const started = startWorkerThread(import.meta.url, 'log-writer.worker', { workerData: data });
     // Idle, the thread must not keep the process alive; a batch in flight refs it (see write).
     started.unref();

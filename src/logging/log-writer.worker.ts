@@ -3,17 +3,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { openDatabase } from '../db/database.js';
+import { createRequestLogChainer } from './integrity/request-log-chain.js';
 import { createJournalReader } from './journal.js';
 import { writeBatch } from './log-batch.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './log-writer-thread.js';
 import { createRequestLogRepository } from './request-log.repository.js';
 
-const { file, busyTimeoutMs } = workerData as WriterThreadData;
+const { file, busyTimeoutMs, integrity } = workerData as WriterThreadData;
 const port = parentPort!;
 const database = openDatabase({ kind: 'sqlite', file });
 const target = {
   db: database.db,
   repository: createRequestLogRepository(database.db),
+  chainer: integrity ? createRequestLogChainer() : null,
 };
 const reader = createJournalReader();
 // Waiting here holds up no request: the timeout only bounds how soon a store locked elsewhere is

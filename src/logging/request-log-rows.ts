@@ -1,5 +1,5 @@
 // API-call and blocked-request rows as the writer stores them (the read side is request-log-reads.ts).
-import type { ApiCallLogTable, BlockedLogTable } from '../db/schema.js';
+import type { ApiCallLogTable, BlockedLogTable, ChainColumns } from '../db/schema.js';
 import { boundedMemo } from '../shared/bounded-memo.js';
 import type { ApiCallRecord } from './log-entry.js';
 import {
@@ -59,7 +59,9 @@ export const BLOCKED_COLUMNS = [
 export type ApiCallRow = Omit<ApiCallRecord, 'license_key_hash'>;
 export type BlockedRow = Omit<BlockedLogTable, 'id' | 'ip_bytes'> & { id: string };
 /** A journaled entry as the writer inserts it: the licence-key hash as bytes. */
-export type ApiCallInsert = Omit<ApiCallRecord, 'license_key_hash'> & { license_key_hash: Buffer | null };
+export type ApiCallInsert = Omit<ApiCallRecord, 'license_key_hash'> & {
+  license_key_hash: Buffer | null;
+} & ChainColumns;
 
 const REFERENCE_CACHE_MAX = 4096;
 
@@ -109,6 +111,8 @@ export function storedApiCallRow(
     retry_count: row.retry_count,
     request_body: row.request_body,
     request_body_truncated: row.request_body_truncated,
+    chain_seq: row.chain_seq ?? null,
+    chain_hash: row.chain_hash ?? null,
   };
 }
 

@@ -60,6 +60,18 @@ export interface BlockedSearch extends RequestLogSearch {
 
 const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT);
 const insertBlocked = createBulkInsert('blocked_log', [...BLOCKED_COLUMNS, 'ip_bytes'], ROWS_PER_STATEMENT);
+// With log integrity on, each row carries its place in its chain (integrity/request-log-chain.ts).
+const CHAIN_COLUMNS = ['chain_seq', 'chain_hash'] as const;
+const insertChainedApiCalls = createBulkInsert(
+  'api_call_log',
+  [...API_CALL_COLUMNS, ...CHAIN_COLUMNS],
+  ROWS_PER_STATEMENT,
+);
+const insertChainedBlocked = createBulkInsert(
+  'blocked_log',
+  [...BLOCKED_COLUMNS, 'ip_bytes', ...CHAIN_COLUMNS],
+  ROWS_PER_STATEMENT,
+);
 
 // SQLite allows 500 terms in a compound select; a customer's licences are searched 100 at a time.
 const KEYS_PER_STATEMENT = 100;
@@ -221,7 +233,12 @@ export function createRequestLogRepository(db: Db) {
      * pass that gives each value its stored form (request-log-rows.ts); the entries stored below the
      * analytics fold's watermark mark their buckets for a refold in the same transaction.
      */
-    async insertBatch(apiCalls: ApiCallInsert[], blocked: BlockedRow[], tx: Executor = db): Promise<void> {
+    async insertBatch(
+      apiCalls: ApiCallInsert[],
+      blocked: BlockedRow[],
+      tx: Executor = db,
+      chained = false,
+    ): Promise<void> {
       const endpointIds: (number | null)[] = [];
       const userAgentIds: (number | null)[] = [];
       await endpoints.encode(
@@ -235,9 +252,9 @@ export function createRequestLogRepository(db: Db) {
         userAgentIds,
       );
       const rows = apiCalls.map((row, i) => storedApiCallRow(row, endpointIds[i]!, userAgentIds[i]!));
-      await insertApiCalls(rows, tx);
+      await (chained ? insertChainedApiCalls : insertApiCalls)(rows, tx);
       const blockedRows = storedBlockedRows(blocked);
-      await insertBlocked(blockedRows, tx);
+      await (chained ? insertChainedBlocked : insertBlocked)(blockedRows, tx);
       await markLateEntries(
         tx,
         'api_calls',

@@ -20,7 +20,9 @@ export function createRequestLogs(
 ) {
   const hashLicenseKey = licenseKeyHasher(loadHashSecret(core.config.dataDir));
   const pipeline = createLogPipeline({
-    writer: createLogStoreWriter(core.config.database, core.db, core.logger),
+    writer: createLogStoreWriter(core.config.database, core.db, core.logger, {
+      integrity: core.config.integrity.enabled,
+    }),
     dataDir: core.config.dataDir,
     spoolMaxBytes: core.config.logSpoolMaxBytes,
     registry: metrics.registry,
