@@ -9,7 +9,7 @@ import type { Executor } from '../../db/database.js';
 export async function commitmentToStore(
   salts: DaySalts,
   log: ChainedLog,
-  entry: { id: string; timestamp: string; chain_seq: unknown; private_commitment: Uint8Array | null },
+  entry: { id: string; timestamp: string; chain_seq?: unknown; private_commitment?: Uint8Array | null },
   privateValues: () => unknown[],
 ): Promise<Buffer | null> {
   if (entry.private_commitment) return Buffer.from(entry.private_commitment);

@@ -11,16 +11,16 @@ export interface StoredApiCallPrivacyRow {
   status: number;
   ip: Buffer | null;
   user_agent: string | null;
-  chain_seq: unknown;
-  private_commitment: Buffer | null;
+  chain_seq?: unknown;
+  private_commitment?: Buffer | null;
 }
 
 export interface StoredBlockedPrivacyRow {
   id: Buffer;
   ip: string | null;
   user_agent: string | null;
-  chain_seq: unknown;
-  private_commitment: Buffer | null;
+  chain_seq?: unknown;
+  private_commitment?: Buffer | null;
 }
 
 /**
