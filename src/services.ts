@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
 import { createLogAnonymizer } from './logging/privacy/log-anonymizer.js';
+import { sealAllUnchainedEntries } from './logging/integrity/chain-seal.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
@@ -33,6 +34,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
+    // Entries stored before migration 0010 or while integrity was off join their chains now (ADR 0009).
+    if (config.integrity.enabled) await sealAllUnchainedEntries(database.db);
   } catch (error) {
     await database.destroy();
     throw error;
