@@ -1,0 +1,175 @@
+// The cost of the log hash chains (ADR 0009): (1) entries per second the request-log writer commits to
+// SQLite from the journal, on its thread as in the server, with integrity on against integrity off,
+// in alternating rounds; (2) bytes per stored API-call entry with integrity on (indexes included) and
+// off; (3) entries per second readChain gives back, canonical forms recomputed, on one core.
+// `npm run bench` builds dist/ first.
+//
+//   BENCH_ENTRIES  entries per writer round (default 100000)
+//   BENCH_ROUNDS   rounds per setting (default 2)
+//   BENCH_GROUP    entries journaled per event-loop turn (default 32)
+/* global setImmediate -- a Node global */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { openDatabase } from '../dist/db/database.js';
+import { migrateToLatest } from '../dist/db/migrate.js';
+import { genesisHead, nextHeadHex } from '../dist/logging/integrity/chain.js';
+import { readChain, readChainHead } from '../dist/logging/integrity/chain-reads.js';
+import { createLogIdGenerator } from '../dist/logging/log-entry.js';
+import { createLogPipeline } from '../dist/logging/log-pipeline.js';
+import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
+
+const entries = Number(process.env.BENCH_ENTRIES ?? 100_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const GROUP = Number(process.env.BENCH_GROUP ?? 32);
+
+/** A typical validate entry as the request path journals it; one in ten a failure. */
+function entry(id, i) {
+  const failed = i % 10 === 9;
+  return {
+    log: 'api',
+    row: {
+      id,
+      endpoint: '/api/v1/licenses/validate',
+      path: null,
+      method: 2,
+      status: failed ? 404 : 200,
+      response_time_us: 300 + (i % 500),
+      ip: `203.0.113.${i % 250}`,
+      api_key: null,
+      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      request_size: 62,
+      response_size: 180,
+      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
+      license_key: 'XXXX-XXXX-XXXX-7K2M',
+      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
+      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      channel: 0,
+      direction: 0,
+      error_code: failed ? 'ERR_NOT_FOUND' : null,
+      error_message: failed ? 'License key not found' : null,
+      stack_trace: null,
+      validation_errors: null,
+      retry_count: null,
+      request_body: null,
+      request_body_truncated: null,
+    },
+  };
+}
+
+async function writerRound(integrity, keep) {
+  const dataDir = await mkdtemp(
+    path.join(os.tmpdir(), `keymanager-bench-chain-${integrity ? 'on' : 'off'}-`),
+  );
+  const file = path.join(dataDir, 'keymanager.db');
+  const database = openDatabase({ kind: 'sqlite', file });
+  await migrateToLatest(database.db);
+  const pages = async () => {
+    const count = (await sql`pragma page_count`.execute(database.db)).rows[0].page_count;
+    const free = (await sql`pragma freelist_count`.execute(database.db)).rows[0].freelist_count;
+    const size = (await sql`pragma page_size`.execute(database.db)).rows[0].page_size;
+    return (count - free) * size;
+  };
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db);
+  const before = await pages();
+  const logger = pino({ level: 'silent' });
+  const pipeline = createLogPipeline({
+    writer: createLogStoreWriter({ kind: 'sqlite', file }, database.db, logger, { integrity }),
+    dataDir,
+    spoolMaxBytes: 4 * 1024 * 1024 * 1024,
+    registry: new Registry(),
+    logger,
+    lingerMs: 60_000,
+  });
+  const nextId = createLogIdGenerator({ now: () => new Date() });
+  for (let i = 0; i < entries; i += GROUP) {
+    for (let j = i; j < Math.min(i + GROUP, entries); j++) pipeline.append(entry(nextId(), j));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  await pipeline.flush();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  await pipeline.close();
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(database.db);
+  const bytes = (await pages()) - before;
+  const result = {
+    perSecond: entries / seconds,
+    perCpuSecond: entries / ((cpu.user + cpu.system) / 1e6),
+    bytesPerEntry: bytes / entries,
+  };
+  if (keep) return { ...result, database, dataDir };
+  await database.destroy();
+  await rm(dataDir, { recursive: true, force: true });
+  return result;
+}
+
+/** readChain over a whole log, and the same with every hash recomputed (what verification adds). */
+async function readRate(db, log) {
+  const { count } = await readChainHead(db, log);
+  let start = process.hrtime.bigint();
+  let n = 0;
+  for await (const e of readChain(db, log, 1, count)) n += e.seq > 0 ? 1 : 0;
+  const readSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  start = process.hrtime.bigint();
+  let previous = genesisHead(log).toString('hex');
+  let bad = 0;
+  for await (const e of readChain(db, log, 1, count)) {
+    if (nextHeadHex(previous, e.canonical) !== e.hash) bad++;
+    previous = e.hash;
+  }
+  const verifySeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { n, count, bad, read: n / readSeconds, verify: n / verifySeconds };
+}
+
+try {
+  console.log(`\nNode ${process.version}, ${os.cpus().length} CPUs, ${entries} entries per round`);
+  const results = { on: [], off: [] };
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? [true, false] : [false, true];
+    for (const integrity of order)
+      results[integrity ? 'on' : 'off'].push(await writerRound(integrity, false));
+  }
+  const mean = (list, field) => list.reduce((a, r) => a + r[field], 0) / list.length;
+  for (const s of ['on', 'off']) {
+    console.log(
+      `writer, integrity ${s.padEnd(3)}: ${mean(results[s], 'perSecond').toFixed(0)} entries/s ` +
+        `(rounds ${results[s].map((r) => r.perSecond.toFixed(0)).join(' | ')}); ` +
+        `${mean(results[s], 'perCpuSecond').toFixed(0)} per CPU-second; ` +
+        `${mean(results[s], 'bytesPerEntry').toFixed(0)} bytes per stored entry`,
+    );
+  }
+  const ratio = mean(results.on, 'perSecond') / mean(results.off, 'perSecond');
+  const cpuRatio = mean(results.on, 'perCpuSecond') / mean(results.off, 'perCpuSecond');
+  const bytesOn = mean(results.on, 'bytesPerEntry');
+  console.log(`writer throughput on/off = ${ratio.toFixed(3)} (per CPU-second ${cpuRatio.toFixed(3)})`);
+  console.log(
+    `stored API-call entry with integrity on, indexes included: ${bytesOn.toFixed(0)} bytes ` +
+      `(goal <= 250: ${bytesOn <= 250 ? 'meets' : 'ABOVE'})`,
+  );
+  const kept = await writerRound(true, true);
+  try {
+    const read = await readRate(kept.database.db, 'api_calls');
+    if (read.bad !== 0 || read.n !== read.count)
+      throw new Error(`chain of ${read.count} read ${read.n}, ${read.bad} bad`);
+    console.log(
+      `readChain (SQLite, ${read.n} entries): ${read.read.toFixed(0)} entries/s ` +
+        `(goal >= 200000: ${read.read >= 200_000 ? 'meets' : 'BELOW'}); ` +
+        `with every hash recomputed: ${read.verify.toFixed(0)} entries/s ` +
+        `(${((10 * read.verify) / 1e6).toFixed(2)} million per 10 s)`,
+    );
+    if (bytesOn > 250 || read.read < 200_000) process.exitCode = 1;
+  } finally {
+    await kept.database.destroy();
+    await rm(kept.dataDir, { recursive: true, force: true });
+  }
+} catch (error) {
+  console.error(`\nlog-chain benchmark failed: ${error.stack ?? error.message}`);
+  process.exitCode = 1;
+}
