@@ -1,16 +1,21 @@
 // The cost of the log hash chains (ADR 0009): (1) entries per second the request-log writer commits to
 // SQLite from the journal, on its thread as in the server, with integrity on against integrity off,
 // in alternating rounds; (2) bytes per stored API-call entry with integrity on (indexes included) and
-// off; (3) entries per second readChain gives back, canonical forms recomputed, on one core.
-// `npm run bench` builds dist/ first.
+// off; (3) entries per second readChain gives back, canonical forms recomputed, on one core; (4) POST
+// /api/v1/licenses/validate with every log on, integrity on against integrity off (KM_LOG_INTEGRITY),
+// two servers loaded in alternating rounds (goal: on/off >= 0.97). `npm run bench` builds dist/ first.
 //
-//   BENCH_ENTRIES  entries per writer round (default 100000)
-//   BENCH_ROUNDS   rounds per setting (default 2)
-//   BENCH_GROUP    entries journaled per event-loop turn (default 32)
+//   BENCH_ENTRIES     entries per writer round (default 100000)
+//   BENCH_ROUNDS      rounds per setting (default 2 for the writer, 3 for the servers)
+//   BENCH_GROUP       entries journaled per event-loop turn (default 32)
+//   BENCH_DURATION    seconds per server round (default 5); BENCH_CONNECTIONS (default 50)
+//   BENCH_PARTS       `writer` (1-3), `http` (4) or both, comma-separated (default both)
 /* global setImmediate -- a Node global */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -21,9 +26,17 @@ import { readChain, readChainHead } from '../dist/logging/integrity/chain-reads.
 import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
 import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
+import { freePort, startNode, stopAll, waitUntil } from './processes.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const parts = new Set((process.env.BENCH_PARTS ?? 'writer,http').split(',').map((p) => p.trim()));
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const httpRounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 const entries = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
 const GROUP = Number(process.env.BENCH_GROUP ?? 32);
 
 /** A typical validate entry as the request path journals it; one in ten a failure. */
@@ -128,8 +141,86 @@ async function readRate(db, log) {
   return { n, count, bad, read: n / readSeconds, verify: n / verifySeconds };
 }
 
-try {
-  console.log(`\nNode ${process.version}, ${os.cpus().length} CPUs, ${entries} entries per round`);
+async function startServer(integrity) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `keymanager-bench-integrity-${integrity}-`));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    KM_PORT: String(port),
+    KM_DATA_DIR: dataDir,
+    KM_LOG_LEVEL: 'warn',
+    KM_LOG_INTEGRITY: integrity,
+    BENCH_LOGS: 'on',
+  };
+  delete env.KM_DATABASE_URL;
+  delete env.KM_REDIS_URL;
+  const server = startNode(
+    `keymanager (integrity ${integrity})`,
+    [path.join(root, 'bench/logging-server.mjs')],
+    env,
+  );
+  let seed;
+  await waitUntil(server, 'the seed line', async () => {
+    const line = server
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('BENCH '));
+    if (line) seed = JSON.parse(line.slice(6));
+    return Boolean(seed);
+  });
+  return { integrity, dataDir, url: `http://127.0.0.1:${port}/api/v1/licenses/validate`, ...seed };
+}
+
+async function round(server, seconds) {
+  const result = await autocannon({
+    url: server.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.key}` },
+    body: JSON.stringify(server.body),
+    connections,
+    duration: seconds,
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) throw new Error(`${bad} failed responses with integrity ${server.integrity}`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+async function reportHttp() {
+  const on = await startServer('on');
+  const off = await startServer('off');
+  try {
+    await round(on, 2);
+    await round(off, 2);
+    const results = { on: [], off: [] };
+    for (let i = 0; i < httpRounds; i++) {
+      // Alternate which goes first, so drift in the machine's speed hits both alike.
+      const order = i % 2 === 0 ? [on, off] : [off, on];
+      for (const server of order) results[server.integrity].push(await round(server, duration));
+    }
+    const rps = (s) => results[s].reduce((a, r) => a + r.rps, 0) / results[s].length;
+    const p99 = (s) => Math.max(...results[s].map((r) => r.p99));
+    console.log(
+      `\nvalidate, every log on, ${connections} connections, ${httpRounds} alternating rounds of ${duration} s`,
+    );
+    for (const s of ['on', 'off']) {
+      console.log(
+        `integrity ${s.padEnd(3)}: ${rps(s).toFixed(0)} req/s, worst-round p99 ${p99(s)} ms ` +
+          `(rounds ${results[s].map((r) => r.rps.toFixed(0)).join(' | ')})`,
+      );
+    }
+    const ratio = rps('on') / rps('off');
+    console.log(
+      `throughput integrity on/off = ${ratio.toFixed(3)} (goal >= 0.97: ${ratio >= 0.97 ? 'meets' : 'BELOW'})`,
+    );
+    if (ratio < 0.97) process.exitCode = 1;
+  } finally {
+    await stopAll();
+    await rm(on.dataDir, { recursive: true, force: true });
+    await rm(off.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function reportWriter() {
   const results = { on: [], off: [] };
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? [true, false] : [false, true];
@@ -169,7 +260,15 @@ try {
     await kept.database.destroy();
     await rm(kept.dataDir, { recursive: true, force: true });
   }
+}
+
+try {
+  console.log(`\nNode ${process.version}, ${os.cpus().length} CPUs`);
+  if (parts.has('writer')) await reportWriter();
+  if (parts.has('http')) await reportHttp();
 } catch (error) {
   console.error(`\nlog-chain benchmark failed: ${error.stack ?? error.message}`);
   process.exitCode = 1;
+} finally {
+  await stopAll();
 }
