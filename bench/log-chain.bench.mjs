@@ -123,22 +123,36 @@ async function writerRound(integrity, keep) {
   return result;
 }
 
+/** Entries per second of `pass` over a whole log, by the clock and by this process's CPU time. */
+async function rate(pass) {
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  const n = await pass();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  return { n, perSecond: n / seconds, perCpuSecond: n / ((cpu.user + cpu.system) / 1e6) };
+}
+
 /** readChain over a whole log, and the same with every hash recomputed (what verification adds). */
 async function readRate(db, log) {
   const { count } = await readChainHead(db, log);
-  let start = process.hrtime.bigint();
-  let n = 0;
-  for await (const e of readChain(db, log, 1, count)) n += e.seq > 0 ? 1 : 0;
-  const readSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  start = process.hrtime.bigint();
-  let previous = genesisHead(log).toString('hex');
+  const read = await rate(async () => {
+    let n = 0;
+    for await (const e of readChain(db, log, 1, count)) if (e.seq > 0) n++;
+    return n;
+  });
   let bad = 0;
-  for await (const e of readChain(db, log, 1, count)) {
-    if (nextHeadHex(previous, e.canonical) !== e.hash) bad++;
-    previous = e.hash;
-  }
-  const verifySeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { n, count, bad, read: n / readSeconds, verify: n / verifySeconds };
+  const verify = await rate(async () => {
+    let n = 0;
+    let previous = genesisHead(log).toString('hex');
+    for await (const e of readChain(db, log, 1, count)) {
+      if (nextHeadHex(previous, e.canonical) !== e.hash) bad++;
+      previous = e.hash;
+      n++;
+    }
+    return n;
+  });
+  return { count, bad, read, verify };
 }
 
 async function startServer(integrity) {
@@ -246,16 +260,19 @@ async function reportWriter() {
   );
   const kept = await writerRound(true, true);
   try {
-    const read = await readRate(kept.database.db, 'api_calls');
-    if (read.bad !== 0 || read.n !== read.count)
-      throw new Error(`chain of ${read.count} read ${read.n}, ${read.bad} bad`);
+    const { count, bad, read, verify } = await readRate(kept.database.db, 'api_calls');
+    if (bad !== 0 || read.n !== count) throw new Error(`chain of ${count} read ${read.n}, ${bad} bad`);
     console.log(
-      `readChain (SQLite, ${read.n} entries): ${read.read.toFixed(0)} entries/s ` +
-        `(goal >= 200000: ${read.read >= 200_000 ? 'meets' : 'BELOW'}); ` +
-        `with every hash recomputed: ${read.verify.toFixed(0)} entries/s ` +
-        `(${((10 * read.verify) / 1e6).toFixed(2)} million per 10 s)`,
+      `readChain (SQLite, ${count} entries): ${read.perSecond.toFixed(0)} entries/s, ` +
+        `${read.perCpuSecond.toFixed(0)} per CPU-second ` +
+        `(goal >= 200000: ${read.perSecond >= 200_000 ? 'meets' : 'BELOW'})`,
     );
-    if (bytesOn > 250 || read.read < 200_000) process.exitCode = 1;
+    console.log(
+      `readChain with every hash recomputed: ${verify.perSecond.toFixed(0)} entries/s, ` +
+        `${verify.perCpuSecond.toFixed(0)} per CPU-second ` +
+        `(${((10 * verify.perSecond) / 1e6).toFixed(2)} million per 10 s)`,
+    );
+    if (bytesOn > 250 || read.perSecond < 200_000) process.exitCode = 1;
   } finally {
     await kept.database.destroy();
     await rm(kept.dataDir, { recursive: true, force: true });
