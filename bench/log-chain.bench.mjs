@@ -10,6 +10,7 @@
 //   BENCH_GROUP       entries journaled per event-loop turn (default 32)
 //   BENCH_DURATION    seconds per server round (default 5); BENCH_CONNECTIONS (default 50)
 //   BENCH_PARTS       `writer` (1-3), `http` (4) or both, comma-separated (default both)
+//   BENCH_FAILED_SHARE share of failed calls among the entries (default 0, as in logging.bench.mjs)
 /* global setImmediate -- a Node global */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,9 +40,16 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const GROUP = Number(process.env.BENCH_GROUP ?? 32);
 
-/** A typical validate entry as the request path journals it; one in ten a failure. */
+/**
+ * A typical validate entry as the request path journals it: the entry of logging.bench.mjs, whose
+ * bytes per stored entry the 250-byte goal is about; BENCH_FAILED_SHARE of them failures (default 0).
+ */
+const failedEvery =
+  Number(process.env.BENCH_FAILED_SHARE ?? 0) > 0
+    ? Math.round(1 / Number(process.env.BENCH_FAILED_SHARE))
+    : 0;
 function entry(id, i) {
-  const failed = i % 10 === 9;
+  const failed = failedEvery > 0 && i % failedEvery === failedEvery - 1;
   return {
     log: 'api',
     row: {

@@ -375,14 +375,14 @@ export async function* readChainPages(
     const high = Math.min(toSeq, run.last_seq);
     let after: unknown = null;
     for (;;) {
+      // One lower bound on the id, so each page starts where the last ended rather than at the run's start.
       let query = db
         .selectFrom(table)
         .select(reader.columns(db) as never)
-        .where('id', '>=', reader.idBound(run.first_id) as never)
+        .where('id', after === null ? '>=' : '>', (after ?? reader.idBound(run.first_id)) as never)
         .where('id', '<=', reader.idBound(run.last_id) as never)
         .where('chain_seq', '>=', low)
         .where('chain_seq', '<=', high);
-      if (after !== null) query = query.where('id', '>', after as never);
       if (reader.where) query = query.where(reader.where);
       const rows = await arrayRows(db, query.orderBy('id').limit(PAGE));
       if (rows.length === 0) break;
