@@ -89,6 +89,23 @@ describe.each(DIALECTS)('sealing unchained entries on %s', (dialect) => {
     expect(await db.selectFrom('log_chain_unsealed').selectAll().execute()).toEqual([]);
   }
 
+  it("chains what a started server's writer stores (on SQLite, its thread over its own connection)", async () => {
+    const services = await start(true);
+    try {
+      for (let i = 0; i < 40; i++) {
+        services.requestLogs.pipeline.append(
+          i % 8 === 7 ? blockedRecord(nextId(), i) : apiCallRecord(nextId(), i % 4 === 0 ? 404 : 200, i),
+        );
+      }
+      await services.requestLogs.flush();
+      await expectSealed(services);
+      expect((await checkChain(services.core.db, 'failed_api_calls')).head.count).toBe(10);
+      expect((await checkChain(services.core.db, 'blocked')).head.count).toBe(5);
+    } finally {
+      await services.close();
+    }
+  });
+
   it('chains entries stored before migration 0010 when a server with integrity on starts', async () => {
     const handle = openDatabase(database);
     try {
