@@ -207,9 +207,12 @@ async function round(server, seconds) {
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-async function reportHttp() {
-  const on = await startServer('on');
-  const off = await startServer('off');
+/** One pairing of the two servers, `first` started first; the per-setting mean req/s and worst p99. */
+async function pairing(first) {
+  const second = first === 'on' ? 'off' : 'on';
+  const servers = { [first]: await startServer(first) };
+  servers[second] = await startServer(second);
+  const { on, off } = servers;
   try {
     await round(on, 2);
     await round(off, 2);
@@ -221,25 +224,40 @@ async function reportHttp() {
     }
     const rps = (s) => results[s].reduce((a, r) => a + r.rps, 0) / results[s].length;
     const p99 = (s) => Math.max(...results[s].map((r) => r.p99));
-    console.log(
-      `\nvalidate, every log on, ${connections} connections, ${httpRounds} alternating rounds of ${duration} s`,
-    );
     for (const s of ['on', 'off']) {
       console.log(
-        `integrity ${s.padEnd(3)}: ${rps(s).toFixed(0)} req/s, worst-round p99 ${p99(s)} ms ` +
+        `  integrity ${s.padEnd(3)}: ${rps(s).toFixed(0)} req/s, worst-round p99 ${p99(s)} ms ` +
           `(rounds ${results[s].map((r) => r.rps.toFixed(0)).join(' | ')})`,
       );
     }
-    const ratio = rps('on') / rps('off');
-    console.log(
-      `throughput integrity on/off = ${ratio.toFixed(3)} (goal >= 0.97: ${ratio >= 0.97 ? 'meets' : 'BELOW'})`,
-    );
-    if (ratio < 0.97) process.exitCode = 1;
+    return rps('on') / rps('off');
   } finally {
     await stopAll();
     await rm(on.dataDir, { recursive: true, force: true });
     await rm(off.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * On a small shared machine the server started first ran measurably slower than the other whatever its
+ * setting, so the comparison runs twice, each setting started first once, and the ratio is the
+ * geometric mean of the two pairings' ratios.
+ */
+async function reportHttp() {
+  console.log(
+    `\nvalidate, every log on, ${connections} connections, ${httpRounds} alternating rounds of ${duration} s`,
+  );
+  const ratios = [];
+  for (const first of ['on', 'off']) {
+    console.log(`integrity ${first} started first:`);
+    ratios.push(await pairing(first));
+    console.log(`  on/off = ${ratios.at(-1).toFixed(3)}`);
+  }
+  const ratio = Math.sqrt(ratios[0] * ratios[1]);
+  console.log(
+    `throughput integrity on/off = ${ratio.toFixed(3)} (goal >= 0.97: ${ratio >= 0.97 ? 'meets' : 'BELOW'})`,
+  );
+  if (ratio < 0.97) process.exitCode = 1;
 }
 
 async function reportWriter() {
