@@ -360,6 +360,7 @@ export interface Database {
   log_chain_heads: LogChainHeadTable;
   log_integrity_salts: LogIntegritySaltTable;
   log_chain_batches: LogChainBatchTable;
+  log_chain_unsealed: LogChainUnsealedTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -393,4 +394,15 @@ export interface LogChainBatchTable {
   last_seq: number;
   first_id: string;
   last_id: string;
+}
+
+/**
+ * A log that may hold unchained entries (written while integrity was off, or before migration 0010)
+ * with ids from `from_id` on ('' = from its first entry). Each batch written unchained bumps `marks`;
+ * sealing removes the row only if `marks` did not move while it chained, so none is forgotten.
+ */
+export interface LogChainUnsealedTable {
+  log: string;
+  from_id: string;
+  marks: number;
 }

@@ -9,6 +9,7 @@ import type { ActivityAction, ActivityResourceType } from './activity-actions.js
 import { createActivityQueryService } from './activity-query.service.js';
 import { createActivityRepository } from './activity.repository.js';
 import { createActivityChainer, type ActivityChainInput } from './integrity/activity-chain.js';
+import { markUnsealed } from './integrity/chain-append.js';
 import { createLogIdGenerator, timestampOfId } from './log-entry.js';
 import type { LoggingSettingsHolder } from './logging-settings.js';
 
@@ -102,8 +103,12 @@ export function createActivityService(
   const repository = createActivityRepository(db);
   // Log integrity (ADR 0009): each entry joins the activity chain in the transaction that finalises it.
   const chainer = (config?.integrity.enabled ?? true) ? createActivityChainer() : null;
-  const chained = (tx: Transaction<Database>, entry: ActivityChainInput) =>
-    chainer ? chainer.chain(tx, entry) : Promise.resolve({});
+  // Off, the entry is stored unchained and the log marked for sealing by a later start with it on.
+  const chained = async (tx: Transaction<Database>, entry: ActivityChainInput) => {
+    if (chainer) return chainer.chain(tx, entry);
+    await markUnsealed(tx, 'activity', entry.id);
+    return {};
+  };
   const enabled = () => settings.current().log_dashboard_activities;
   // Like the request logs: the id's time part is the entry's timestamp, so id order is time order and
   // the `from`/`to` filters are a range over the primary key.

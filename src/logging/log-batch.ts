@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { JournalRead, Position } from './journal.js';
+import { markUnsealed } from './integrity/chain-append.js';
 import type { RequestLogChainer } from './integrity/request-log-chain.js';
 import type { ApiCallRecord, JournalRecord } from './log-entry.js';
 import type { ApiCallInsert, BlockedRow, RequestLogRepository } from './request-log.repository.js';
@@ -33,9 +34,13 @@ export async function writeBatch(read: JournalRead, target: BatchTarget): Promis
   const apiCalls: ApiCallRecord[] = [];
   const blocked: BlockedRow[] = [];
   const logs = new Uint8Array(read.lines.length);
+  // The smallest id of each log in the batch: where an unchained stretch starts (integrity off).
+  const firstIds: (string | null)[] = LOG_NAMES.map(() => null);
   read.lines.forEach((line, i) => {
     const record = JSON.parse(line) as JournalRecord;
-    logs[i] = LOG_NAMES.indexOf(logOf(record));
+    const log = (logs[i] = LOG_NAMES.indexOf(logOf(record)));
+    const first = firstIds[log];
+    if (first === null || record.row.id < first!) firstIds[log] = record.row.id;
     if (record.log === 'blocked') blocked.push(record.row);
     else apiCalls.push(record.row);
   });
@@ -48,6 +53,11 @@ export async function writeBatch(read: JournalRead, target: BatchTarget): Promis
       return { ...row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null };
     });
     await target.repository.insertBatch(inserts, blocked, tx, Boolean(chainer));
+    if (chainer) return;
+    for (let log = 0; log < LOG_NAMES.length; log++) {
+      const first = firstIds[log];
+      if (first !== null) await markUnsealed(tx, LOG_NAMES[log]!, first!);
+    }
   });
   return { end: read.end, leftover: read.leftover, logs };
 }

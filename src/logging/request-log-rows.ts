@@ -84,6 +84,20 @@ export function storedApiCallRow(
   endpointId: number | null,
   userAgentId: number | null,
 ): ApiCallLogTable {
+  const stored = storedApiCallColumns(row, endpointId, userAgentId);
+  // Only a chained row carries its chain columns (a row built for an older schema must not name them).
+  if (row.chain_seq !== undefined) {
+    stored.chain_seq = row.chain_seq;
+    stored.chain_hash = row.chain_hash ?? null;
+  }
+  return stored;
+}
+
+function storedApiCallColumns(
+  row: ApiCallInsert,
+  endpointId: number | null,
+  userAgentId: number | null,
+): ApiCallLogTable {
   return {
     id: idToBytes(row.id),
     endpoint_id: endpointId,
@@ -111,8 +125,6 @@ export function storedApiCallRow(
     retry_count: row.retry_count,
     request_body: row.request_body,
     request_body_truncated: row.request_body_truncated,
-    chain_seq: row.chain_seq ?? null,
-    chain_hash: row.chain_hash ?? null,
   };
 }
 

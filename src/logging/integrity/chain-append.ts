@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PostgresAdapter, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { HASH_BYTES, nextHeadHex, type ChainedLog } from './chain.js';
@@ -146,5 +146,24 @@ async function recordRun(
   await tx
     .insertInto('log_chain_batches')
     .values({ log, first_seq: firstSeq, last_seq: lastSeq, first_id: firstId, last_id: lastId })
+    .execute();
+}
+
+/**
+ * With integrity off: records in the writing transaction that `log` now holds unchained entries with
+ * ids from `fromId` on, for the next server with integrity on to seal. One small statement per batch
+ * and log, rather than an index of unchained rows that every entry would pay for.
+ */
+export async function markUnsealed(tx: Executor, log: ChainedLog, fromId: string): Promise<void> {
+  const lower = isPostgres(tx) ? sql`least` : sql`min`;
+  await tx
+    .insertInto('log_chain_unsealed')
+    .values({ log, from_id: fromId, marks: 1 })
+    .onConflict((oc) =>
+      oc.column('log').doUpdateSet({
+        from_id: sql<string>`${lower}(${sql.ref('log_chain_unsealed.from_id')}, ${sql.ref('excluded.from_id')})`,
+        marks: sql<number>`${sql.ref('log_chain_unsealed.marks')} + 1`,
+      }),
+    )
     .execute();
 }

@@ -15,18 +15,43 @@ import { readerOf, TABLE_OF } from './chain-reads.js';
 
 const PAGE = 2000;
 
-async function sealPage(tx: Transaction<Database>, log: ChainedLog, salts: SaltCache): Promise<number> {
+interface Unsealed {
+  from_id: string;
+  marks: number;
+}
+
+/**
+ * One page of unchained entries after `after` (the last id sealed, or the marker's start), chained in
+ * id order after the locked head. Returns the last id sealed and how many, or null when none was left, in which case
+ * the marker goes in the same transaction unless a writer marked the log meanwhile.
+ */
+async function sealPage(
+  tx: Transaction<Database>,
+  log: ChainedLog,
+  salts: SaltCache,
+  unsealed: Unsealed,
+  after: string | null,
+): Promise<{ last: string; count: number } | null> {
   const head = await lockChainHead(tx, log);
   const table = TABLE_OF[log];
   const reader = readerOf(log);
-  // Only unchained rows: the partial index of migration 0010 holds exactly these, in id order.
   let query = tx
     .selectFrom(table)
     .select(reader.columns(tx) as never)
     .where('chain_seq', 'is', null);
+  if (after !== null) query = query.where('id', '>', reader.idBound(after) as never);
+  else if (unsealed.from_id !== '')
+    query = query.where('id', '>=', reader.idBound(unsealed.from_id) as never);
   if (reader.where) query = query.where(reader.where);
   const rows = await arrayRows(tx, query.orderBy('id').limit(PAGE));
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) {
+    await tx
+      .deleteFrom('log_chain_unsealed')
+      .where('log', '=', log)
+      .where('marks', '=', unsealed.marks)
+      .execute();
+    return null;
+  }
   await reader.prepare?.(tx, rows);
   const daySalts = await salts.salts(tx, log, new Set(rows.map((row) => reader.day(row))));
   const commitment = (day: string, id: string, values: unknown[]) =>
@@ -40,7 +65,7 @@ async function sealPage(tx: Transaction<Database>, log: ChainedLog, salts: SaltC
     entries.map((entry) => entry.canonical),
   );
   await storeLinks(tx, table, rows, run.first, run.hashes);
-  return rows.length;
+  return { last: entries.at(-1)!.id, count: entries.length };
 }
 
 /** Sets chain_seq and chain_hash on the rows (column 0 of each is its id as lower-case hex, or text). */
@@ -74,17 +99,29 @@ async function storeLinks(
   }
 }
 
-/** Chains every unchained entry of `log`; returns how many were chained. */
+/** Chains every unchained entry of `log`, from where log_chain_unsealed says; returns how many. */
 export async function sealUnchainedEntries(
   db: Db,
   log: ChainedLog,
   salts = createSaltCache(),
 ): Promise<number> {
+  const unsealed = await db
+    .selectFrom('log_chain_unsealed')
+    .select(['from_id', 'marks'])
+    .where('log', '=', log)
+    .executeTakeFirst();
+  if (!unsealed) return 0;
+  const marker = { from_id: unsealed.from_id, marks: Number(unsealed.marks) };
   let total = 0;
+  let after: string | null = null;
   for (;;) {
-    const sealed = await db.transaction().execute((tx) => sealPage(tx, log, salts));
-    total += sealed;
-    if (sealed < PAGE) return total;
+    const from: string | null = after;
+    const page: { last: string; count: number } | null = await db
+      .transaction()
+      .execute((tx) => sealPage(tx, log, salts, marker, from));
+    if (page === null) return total;
+    after = page.last;
+    total += page.count;
   }
 }
 
