@@ -346,6 +346,7 @@ export interface Database {
   log_value_summary: LogValueSummaryTable;
   log_chain_heads: LogChainHeadTable;
   log_integrity_salts: LogIntegritySaltTable;
+  log_checkpoints: LogCheckpointTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -367,4 +368,19 @@ export interface LogIntegritySaltTable {
   /** `YYYY-MM-DD`. */
   day: string;
   salt: Buffer;
+}
+
+/** A signed checkpoint of one log's chain (checkpoint.ts); hashes and the signature in hex. */
+export interface LogCheckpointTable {
+  log: string;
+  number: number;
+  count: number;
+  head: string;
+  retained_from: number;
+  retained_after: string;
+  end: Timestamp;
+  /** The previous checkpoint's signature; null for number 1. */
+  previous: string | null;
+  key: string;
+  signature: string;
 }
