@@ -5,6 +5,7 @@
 //
 //   BENCH_ENTRIES  entries verified (default 1,000,000)
 import { generateKeyPairSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { canonicalApiCall, genesisHead, nextHeadHex } from '../dist/logging/integrity/chain.js';
 import { keyId, signCheckpoint } from '../dist/logging/integrity/checkpoint.js';
 import { verifyLog } from '../dist/logging/integrity/verify-log.js';
