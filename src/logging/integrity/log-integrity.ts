@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../../shared/deps.js';
 import { createCheckpointJob } from './checkpoint.job.js';
 import { createCheckpointRepository } from './checkpoint.repository.js';
+import { createIntegrityService } from './integrity.service.js';
 import { loadSigningKey, type SigningKey } from './signing-key.js';
 
 /**
@@ -17,7 +18,11 @@ export function createLogIntegrity(core: CoreDeps, key: SigningKey = loadSigning
     logger: core.logger,
     intervalSeconds: core.config.integrity.checkpointIntervalSeconds,
   });
-  return { key, checkpoints, job };
+  const service = createIntegrityService({
+    checkpoints,
+    intervalSeconds: core.config.integrity.checkpointIntervalSeconds,
+  });
+  return { key, checkpoints, job, service };
 }
 
 export type LogIntegrity = ReturnType<typeof createLogIntegrity>;
