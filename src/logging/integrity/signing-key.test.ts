@@ -64,3 +64,21 @@ describe('the checkpoint signing key', () => {
     }
   });
 });
+
+describe('start-up with an unusable KM_SIGNING_KEY', () => {
+  it('stops before opening the database, with a reason that does not repeat the key', async () => {
+    const { createServices } = await import('../../services.js');
+    const { loadConfig } = await import('../../config/config.js');
+    const dataDir = tempDir();
+    const config = loadConfig({
+      KM_LOG_LEVEL: 'silent',
+      KM_DATA_DIR: dataDir,
+      KM_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----',
+    });
+    const started = createServices(config);
+    await expect(started).rejects.toThrow(
+      new ConfigError('KM_SIGNING_KEY must be an Ed25519 private key in PEM form'),
+    );
+    expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+});
