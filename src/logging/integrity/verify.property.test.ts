@@ -126,7 +126,7 @@ describe('verifying a log against its checkpoint and head row', () => {
         const entries = chainOf(LOG, texts);
         expect(await problemsOf(entries, entries)).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
