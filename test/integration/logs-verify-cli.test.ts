@@ -113,8 +113,13 @@ describe.each(DIALECTS)('keymanager logs checkpoints and verify on %s', (dialect
     const alone = await run(config, ['verify', '--log', 'activity']);
     expect(alone.stdout).toContain('head_mismatch'); // the genesis head is fixed: a count of 0 cannot move it
     const against = await run(config, ['verify', '--log', 'activity', '--checkpoints', copy]);
-    expect(against.error).toBe('verification found 1 problem');
+    expect(against.error).toBe('verification found 4 problems');
     expect(against.stdout).toMatch(/^activity head_mismatch seq 0: /m);
+    for (const n of [3, 2, 1]) {
+      expect(against.stdout).toContain(
+        `activity checkpoint_invalid checkpoint ${n}: the database holds another checkpoint under this number than the exported copy\n`,
+      );
+    }
   });
 
   it('reports a missing checkpoint and exits non-zero', async () => {

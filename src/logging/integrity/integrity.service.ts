@@ -108,12 +108,46 @@ export function createIntegrityService(deps: { checkpoints: CheckpointRepository
         partial: Boolean(range.from),
       });
       problems.push(...result.problems);
+      if (request.copy)
+        problems.push(...differencesFromCopy(log, list, await collect(all({ log, ...range }))));
       summaries.push(result.summary);
     }
     return { problems, summaries };
   }
 
   return { list, all, verify };
+}
+
+/**
+ * Stored checkpoints the exported copy disagrees with: one re-signed (a re-seal), or one the copy holds
+ * and the database no longer does. Newer stored ones the copy does not have yet are not a problem.
+ */
+function differencesFromCopy(
+  log: ChainedLog,
+  copy: readonly SignedCheckpoint[],
+  stored: readonly SignedCheckpoint[],
+): Problem[] {
+  const byNumber = new Map(stored.map((c) => [c.number, c]));
+  const problems: Problem[] = [];
+  for (const kept of copy) {
+    const found = byNumber.get(kept.number);
+    if (!found) {
+      problems.push({
+        log,
+        kind: 'checkpoint_missing',
+        checkpoint: kept.number,
+        message: 'in the exported copy but no longer in the database',
+      });
+    } else if (found.signature !== kept.signature) {
+      problems.push({
+        log,
+        kind: 'checkpoint_invalid',
+        checkpoint: kept.number,
+        message: 'the database holds another checkpoint under this number than the exported copy',
+      });
+    }
+  }
+  return problems;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
