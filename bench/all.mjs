@@ -15,6 +15,7 @@ const BENCHMARKS = [
   'log-search',
   'analytics',
   'log-chain',
+  'verify',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

@@ -14,6 +14,7 @@ import { registerActivityHooks } from './logging/activity.hooks.js';
 import { privacyRoutes } from './logging/privacy/privacy.routes.js';
 import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { analyticsRoutes } from './logging/analytics/analytics.routes.js';
+import { integrityRoutes } from './logging/integrity/integrity.routes.js';
 import { logRoutes } from './logging/log.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
 import { registerSecurityLayer } from './security/security-layer.js';
@@ -67,6 +68,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(securityRoutes(services), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.register(analyticsRoutes(services.analytics.service, services.activity), { prefix: '/api/v1' });
+  if (services.integrity) {
+    await app.register(integrityRoutes(services.integrity, services.activity), { prefix: '/api/v1' });
+  }
   await app.register(apiCallHistoryRoutes(services.requestLogs.query, services.activity), {
     prefix: '/api/v1',
   });

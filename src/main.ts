@@ -12,6 +12,8 @@ export async function serve(config: Config): Promise<void> {
   services.requestLogs.pipeline.start();
   // Folds new entries into the analytics rollups every few seconds, off the request path.
   services.analytics.job.start();
+  // Signs each log's checkpoint every interval, also when nothing was logged.
+  services.integrity?.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

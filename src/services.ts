@@ -9,6 +9,8 @@ import { createActivityService } from './logging/activity.service.js';
 import { createLogAnonymizer } from './logging/privacy/log-anonymizer.js';
 import { sealAllUnchainedEntries } from './logging/integrity/chain-seal.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
+import { createLogIntegrity } from './logging/integrity/log-integrity.js';
+import { loadSigningKey } from './logging/integrity/signing-key.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
@@ -31,6 +33,8 @@ export interface ServiceOverrides {
 
 /** Builds every dependency once, explicitly, in dependency order. Migrations run before anything else. */
 export async function createServices(config: Config, overrides: ServiceOverrides = {}) {
+  // A signing key that cannot be used stops start-up before anything opens.
+  const signingKey = config.integrity.enabled ? loadSigningKey(config) : null;
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
@@ -74,6 +78,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
   const analytics = createLogAnalytics(core);
   const logAnonymizer = createLogAnonymizer(core, loggingSettings);
+  const integrity = signingKey ? createLogIntegrity(core, signingKey) : null;
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -94,12 +99,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     licensing,
     requestLogs,
     analytics,
+    integrity,
     security,
     logAnonymizer,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
       await analytics.job.stop();
+      await integrity?.job.stop();
       await security.close();
       await database.destroy();
     },

@@ -19,6 +19,7 @@ import {
 import { cliServices } from './output.js';
 import { progressReporter } from './progress.js';
 import { followLog } from './log-follow.js';
+import { registerLogIntegrityCommands, type IntegrityCommandOptions } from './logs-integrity.command.js';
 
 export interface LogsIo {
   stdout: Writable;
@@ -172,7 +173,17 @@ function interruptible(): { signal: AbortSignal; release: () => void } {
   };
 }
 
-export function registerLogsCommand(program: Command, config: () => Config, io: LogsIo = processIo): void {
+/** Until the entries carry their chain, verification reads none: only checkpoints and head rows. */
+const NO_ENTRY_SOURCES: IntegrityCommandOptions = {
+  sources: () => [{ entries: async function* () {} }],
+};
+
+export function registerLogsCommand(
+  program: Command,
+  config: () => Config,
+  io: LogsIo = processIo,
+  integrity: IntegrityCommandOptions = NO_ENTRY_SOURCES,
+): void {
   const logs = program.command('logs').description('search, export and follow the logs');
   withFilters(logs.command('search').description('one page of entries, newest first'))
     .option('--format <format>', 'table (default), ndjson or csv')
@@ -198,4 +209,5 @@ export function registerLogsCommand(program: Command, config: () => Config, io: 
         release();
       }
     });
+  registerLogIntegrityCommands(logs, config, io, integrity);
 }

@@ -361,6 +361,7 @@ export interface Database {
   log_integrity_salts: LogIntegritySaltTable;
   log_chain_batches: LogChainBatchTable;
   log_chain_unsealed: LogChainUnsealedTable;
+  log_checkpoints: LogCheckpointTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -405,4 +406,19 @@ export interface LogChainUnsealedTable {
   log: string;
   from_id: string;
   marks: number;
+}
+
+/** A signed checkpoint of one log's chain (checkpoint.ts); hashes and the signature in hex. */
+export interface LogCheckpointTable {
+  log: string;
+  number: number;
+  count: number;
+  head: string;
+  retained_from: number;
+  retained_after: string;
+  end: Timestamp;
+  /** The previous checkpoint's signature; null for number 1. */
+  previous: string | null;
+  key: string;
+  signature: string;
 }

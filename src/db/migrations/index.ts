@@ -9,6 +9,7 @@ import * as requestLogSearch from './0007-request-log-search.js';
 import * as logRollups from './0008-log-rollups.js';
 import * as logChainHeads from './0009-log-chain-heads.js';
 import * as logChainColumns from './0010-log-chain-columns.js';
+import * as logCheckpoints from './0011-log-checkpoints.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-log-rollups': logRollups,
   '0009-log-chain-heads': logChainHeads,
   '0010-log-chain-columns': logChainColumns,
+  '0011-log-checkpoints': logCheckpoints,
 };
 
 export const migrationProvider: MigrationProvider = {
