@@ -12,6 +12,8 @@ export async function serve(config: Config): Promise<void> {
   services.requestLogs.pipeline.start();
   // Folds new entries into the analytics rollups every few seconds, off the request path.
   services.analytics.job.start();
+  // Deletes what the logging settings no longer retain, every KM_RETENTION_INTERVAL_SECONDS.
+  services.retention.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

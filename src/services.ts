@@ -11,6 +11,8 @@ import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
+import { createRetentionJob } from './logging/retention/retention.job.js';
+import { createRetentionService } from './logging/retention/retention.service.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import type { RedisRateLimitTime } from './security/rate-limit-stores.js';
 import { createSecurity } from './security/security.services.js';
@@ -69,6 +71,18 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const licensing = createLicensingServices(core);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
   const analytics = createLogAnalytics(core);
+  const retention = createRetentionService({
+    db: core.db,
+    dialect: database.dialect,
+    clock,
+    logger: core.logger,
+    settings: loggingSettings,
+    activity,
+    // Integration point of issue 7: the archives (`archiveBefore`) and the hash chains' retained start
+    // (`onDeleted`) plug in here; until then retention deletes without archiving (NO_RETENTION_HOOKS).
+    hooks: {},
+  });
+  const retentionJob = createRetentionJob(retention, core.logger, config.retention.intervalSeconds * 1000);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -89,11 +103,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     licensing,
     requestLogs,
     analytics,
+    retention: { service: retention, job: retentionJob },
     security,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
       await analytics.job.stop();
+      await retentionJob.stop();
       await security.close();
       await database.destroy();
     },
