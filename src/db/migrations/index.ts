@@ -8,6 +8,7 @@ import * as compactRequestLogs from './0006-compact-request-logs.js';
 import * as requestLogSearch from './0007-request-log-search.js';
 import * as logRollups from './0008-log-rollups.js';
 import * as logChainHeads from './0009-log-chain-heads.js';
+import * as logPartitions from './0012-log-partitions.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-request-log-search': requestLogSearch,
   '0008-log-rollups': logRollups,
   '0009-log-chain-heads': logChainHeads,
+  '0012-log-partitions': logPartitions,
 };
 
 export const migrationProvider: MigrationProvider = {
