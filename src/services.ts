@@ -78,6 +78,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logger: core.logger,
     settings: loggingSettings,
     activity,
+    rollups: analytics.rollups,
     // Integration point of issue 7: the archives (`archiveBefore`) and the hash chains' retained start
     // (`onDeleted`) plug in here; until then retention deletes without archiving (NO_RETENTION_HOOKS).
     hooks: {},

@@ -122,6 +122,29 @@ describe.each(DIALECTS)('log retention on %s', (dialect) => {
     expect(activity.map((row) => row.timestamp)).toEqual([FIRST_KEPT.activity]);
   });
 
+  it('drops the analytics rollups older than every request log keeps', async () => {
+    const minute = (iso: string) => Math.floor(new Date(iso).getTime() / 60_000);
+    const bucket = (iso: string) => ({
+      span: 1,
+      bucket: minute(iso),
+      endpoint_id: 0,
+      method: 2,
+      status: 200,
+      error_code: '',
+      channel: 0,
+      count: 1,
+    });
+    await t.services.core.db.deleteFrom('api_call_rollup').execute();
+    await t.services.core.db
+      .insertInto('api_call_rollup')
+      .values([bucket('2026-01-28T23:59:00.000Z'), bucket(FIRST_KEPT.failed_api_calls)])
+      .execute();
+    await t.services.retention.job.runOnce();
+    const left = await t.services.core.db.selectFrom('api_call_rollup').select('bucket').execute();
+    // The failures keep 40 days, the longest of the request logs: the rollups keep as much.
+    expect(left.map((row) => row.bucket)).toEqual([minute(FIRST_KEPT.failed_api_calls)]);
+  });
+
   it('records each prune in the activity log as the system', async () => {
     await t.services.retention.job.runOnce();
     const pruned = (await activityRows(t)).filter((row) => row.action_type === 'LOGS_PRUNED');

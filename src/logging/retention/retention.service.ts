@@ -24,6 +24,8 @@ export interface RetentionDeps {
   settings: LoggingSettingsHolder;
   activity: ActivityService;
   hooks?: Partial<RetentionHooks>;
+  /** The analytics rollups: their buckets older than every request log's cutoff go with the entries. */
+  rollups?: { deleteBefore(minute: number): Promise<void> };
   /** Entries one deletion removes at most (default: 500 on SQLite, 5,000 on PostgreSQL). */
   batchSize?: number;
 }
@@ -183,6 +185,13 @@ export function createRetentionService(deps: RetentionDeps) {
         const outcome = outcomes.get(plan.spec.log)!;
         outcome.deleted += await deleteBelow(plan.spec, plan.before);
         if (outcome.deleted > 0) await record(actor, outcome);
+      }
+      // Rollups keep addresses and licence-key hashes among their top values: they go once every request
+      // log they summarise has let go of the same time.
+      const summarised = archived.filter((plan) => plan.spec.table !== 'activity_log');
+      if (deps.rollups && summarised.length === 3) {
+        const through = Math.min(...summarised.map((plan) => plan.cutoff.getTime()));
+        await deps.rollups.deleteBefore(Math.floor(through / 60_000));
       }
       return [...outcomes.values()];
     },
