@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { migrationProvider } from '../../src/db/migrations/index.js';
+import { createRetentionService } from '../../src/logging/retention/retention.service.js';
 import { createActivityQueryService } from '../../src/logging/activity-query.service.js';
 import { createActivityRepository } from '../../src/logging/activity.repository.js';
 import { createLogQueryService } from '../../src/logging/log-query.service.js';
@@ -258,5 +259,29 @@ describe('day partitions on postgres, kept by the retention job', () => {
     const outcomes = await retention().prune({ dryRun: true });
     expect(outcomes.find((o) => o.log === 'blocked')).toMatchObject({ deleted: 1, partitionsDropped: 0 });
     expect(await tableExists(db(), 'blocked_log_p20260205')).toBe(true);
+  });
+
+  it('two processes preparing and pruning at once both succeed, each change made once', async () => {
+    const other = createRetentionService({
+      db: db(),
+      dialect: 'postgres',
+      clock: t.clock,
+      logger: t.services.core.logger,
+      settings: t.services.loggingSettings,
+      activity: t.services.activity,
+    });
+    t.clock.set('2026-03-01T00:00:00.000Z');
+    const created = (await Promise.all([retention().prepareAhead(), other.prepareAhead()])).flat();
+    expect(created).toHaveLength(12);
+    expect(new Set(created).size).toBe(12);
+    await seedDay('2026-03-01T06:00:00.000Z');
+    t.clock.set('2026-03-05T00:00:00.000Z');
+    await setRetention({ activity: 1, api_calls: 1, failed_api_calls: 1, blocked: 1 });
+    const [a, b] = await Promise.all([retention().prune(), other.prune()]);
+    const blockedDeleted =
+      a.find((o) => o.log === 'blocked')!.deleted + b.find((o) => o.log === 'blocked')!.deleted;
+    // The day seeded on 5 February and the one of 1 March, each counted by one process only.
+    expect(blockedDeleted).toBe(2);
+    expect(await tableExists(db(), 'blocked_log_p20260301')).toBe(false);
   });
 });

@@ -49,6 +49,19 @@ export function createLogPartitions(db: Db, idAt: Record<LogTableName, (ms: numb
     return days.sort((a, b) => a.day - b.day);
   }
 
+  /**
+   * Serialises the partition changes of one table between server processes (each runs the job) for
+   * the rest of the transaction, and says whether `partition` is still absent.
+   */
+  async function lockAbsent(tx: Executor, table: LogTableName, partition: string): Promise<boolean> {
+    await sql`select pg_advisory_xact_lock(hashtext(${`keymanager.log-partitions.${table}`}))`.execute(tx);
+    // A query of pg_class, not to_regclass: an advisory lock does not refresh the catalogue caches.
+    const { rows } = await sql`
+      select 1 from pg_class
+      where relname = ${partition} and relnamespace = current_schema()::regnamespace`.execute(tx);
+    return rows.length === 0;
+  }
+
   /** The partition's indexes take their parent's names with the partition's suffix. */
   async function nameIndexes(tx: Executor, partition: string, suffix: string): Promise<void> {
     const { rows } = await sql<{ child: string; parent: string }>`
@@ -68,8 +81,9 @@ export function createLogPartitions(db: Db, idAt: Record<LogTableName, (ms: numb
    * Adds the day's partition. Entries of that day written while it had none sit in the default
    * partition: they move into the new one in the same transaction, as attaching requires.
    */
-  async function addDay(tx: Transaction<Database>, table: LogTableName, day: number): Promise<void> {
+  async function addDay(tx: Transaction<Database>, table: LogTableName, day: number): Promise<boolean> {
     const name = dayPartitionName(table, day);
+    if (!(await lockAbsent(tx, table, name))) return false;
     const from = idLiteral(table, idAt[table], day);
     const to = idLiteral(table, idAt[table], day + DAY_MS);
     await sql`create table ${sql.id(name)} (like ${sql.table(table)} including defaults including constraints)`.execute(
@@ -84,6 +98,7 @@ export function createLogPartitions(db: Db, idAt: Record<LogTableName, (ms: numb
       tx,
     );
     await nameIndexes(tx, name, suffixOf(day));
+    return true;
   }
 
   return {
@@ -98,8 +113,9 @@ export function createLogPartitions(db: Db, idAt: Record<LogTableName, (ms: numb
         for (let i = 0; i <= DAYS_AHEAD; i++) {
           const day = today + i * DAY_MS;
           if (have.has(day)) continue;
-          await db.transaction().execute((tx) => addDay(tx, table, day));
-          created.push(dayPartitionName(table, day));
+          if (await db.transaction().execute((tx) => addDay(tx, table, day))) {
+            created.push(dayPartitionName(table, day));
+          }
         }
       }
       return created;
@@ -119,6 +135,14 @@ export function createLogPartitions(db: Db, idAt: Record<LogTableName, (ms: numb
       const { rows } = await sql<Record<string, string | number>>`
         select ${sql.join(columns)} from ${sql.table(partition)}`.execute(executor);
       return conditions.map((_, i) => Number(rows[0]![`n${i}`]));
+    },
+
+    /**
+     * Takes the table's partition lock in the caller's transaction; false when another process
+     * dropped the partition meanwhile.
+     */
+    async lockPresent(tx: Executor, table: LogTableName, partition: string): Promise<boolean> {
+      return !(await lockAbsent(tx, table, partition));
     },
 
     /** Detaches and drops a whole day at once, in the caller's transaction. */

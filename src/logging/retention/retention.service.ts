@@ -100,6 +100,7 @@ export function createRetentionService(deps: RetentionDeps) {
     for (const day of await partitions.dayPartitions(table)) {
       if (day.day + DAY_MS > through) break;
       await db.transaction().execute(async (tx) => {
+        if (!(await partitions.lockPresent(tx, table, day.name))) return;
         const counts = await partitions.countIn(
           tx,
           day.name,
