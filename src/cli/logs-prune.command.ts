@@ -18,7 +18,8 @@ function line(outcome: PruneOutcome, dryRun: boolean): string {
   const before = `before ${outcome.cutoff}`;
   if (outcome.error) return `${cliName(outcome.log)}: nothing deleted: archive failed: ${outcome.error}`;
   if (dryRun) return `${cliName(outcome.log)}: ${entries} ${before} would be deleted`;
-  const days = outcome.partitionsDropped ? ` (${outcome.partitionsDropped} whole days dropped)` : '';
+  const dropped = outcome.partitionsDropped;
+  const days = dropped ? ` (${dropped} whole ${dropped === 1 ? 'day' : 'days'} dropped)` : '';
   return `${cliName(outcome.log)}: ${entries} ${before} deleted${days}`;
 }
 
