@@ -92,7 +92,10 @@ export function createRetentionService(deps: RetentionDeps) {
    * Drops the table's partitions whose whole day is past the retention of every log it holds, when
    * all of them are being pruned (archived) in this run. Returns what went, per log.
    */
-  async function dropExpiredDays(table: LogTableName, specs: { spec: RetainedLogTable; cutoff: Date }[]) {
+  async function dropExpiredDays(
+    table: LogTableName,
+    specs: { spec: RetainedLogTable; cutoff: Date; archived: boolean }[],
+  ) {
     const dropped = new Map<RetainedLog, { deleted: number; days: number }>();
     const holds = RETAINED_LOGS.filter((log) => LOG_TABLES[log].table === table);
     if (!partitions || specs.length !== holds.length) return dropped;
@@ -106,6 +109,9 @@ export function createRetentionService(deps: RetentionDeps) {
           day.name,
           specs.map((s) => s.spec.rows),
         );
+        // A log that had nothing expired was not archived: an entry of it stored since (a late one, replayed
+        // from the spool) keeps the day until the next run archives it.
+        if (specs.some((s, i) => !s.archived && counts[i]! > 0)) return;
         await partitions.dropDay(tx, table, day.name);
         for (const [i, { spec }] of specs.entries()) {
           const sum = dropped.get(spec.log) ?? { deleted: 0, days: 0 };
@@ -116,6 +122,11 @@ export function createRetentionService(deps: RetentionDeps) {
       });
     }
     return dropped;
+  }
+
+  /** Creates the coming days' partitions (PostgreSQL); the job does so on every run. */
+  async function prepareAhead(): Promise<string[]> {
+    return partitions ? partitions.ensureAhead(clock.now(), TABLES) : [];
   }
 
   async function record(actor: string, outcome: PruneOutcome, error?: unknown): Promise<void> {
@@ -131,9 +142,7 @@ export function createRetentionService(deps: RetentionDeps) {
 
   return {
     /** Creates the coming days' partitions (PostgreSQL); the job does so on every run. */
-    async prepareAhead(): Promise<string[]> {
-      return partitions ? partitions.ensureAhead(clock.now(), TABLES) : [];
-    },
+    prepareAhead,
 
     async prune(options: PruneOptions = {}): Promise<PruneOutcome[]> {
       const now = clock.now();
@@ -157,17 +166,22 @@ export function createRetentionService(deps: RetentionDeps) {
         return [...outcomes.values()];
       }
 
-      await this.prepareAhead();
-      const archived: typeof plans = [];
+      try {
+        await prepareAhead();
+      } catch (error) {
+        // Writes meanwhile go to the default partition; deleting what expired does not wait for this.
+        logger.error({ err: error }, 'log partitions for the coming days not created');
+      }
+      const archived: ((typeof plans)[number] & { archived: boolean })[] = [];
       for (const plan of plans) {
         // Nothing expired: nothing to archive, and the log does not hold back its table's partitions.
         if (!(await repository.anyBefore(plan.spec, plan.before))) {
-          archived.push(plan);
+          archived.push({ ...plan, archived: false });
           continue;
         }
         try {
           await hooks.archiveBefore(plan.spec.log, plan.spec.idText(plan.before));
-          archived.push(plan);
+          archived.push({ ...plan, archived: true });
         } catch (error) {
           const outcome = outcomes.get(plan.spec.log)!;
           outcome.error = error instanceof Error ? error.message : String(error);
@@ -182,7 +196,7 @@ export function createRetentionService(deps: RetentionDeps) {
           outcomes.get(log)!.partitionsDropped += count;
         }
       }
-      for (const plan of archived) {
+      for (const plan of archived.filter((p) => p.archived)) {
         const outcome = outcomes.get(plan.spec.log)!;
         outcome.deleted += await deleteBelow(plan.spec, plan.before);
         if (outcome.deleted > 0) await record(actor, outcome);
