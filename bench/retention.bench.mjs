@@ -7,12 +7,17 @@
 //
 //   BENCH_ROWS     expired entries to delete (default 500000)
 //   BENCH_RATE     new entries per second meanwhile (default 2000)
+//   BENCH_POSTGRES_URL  also on PostgreSQL (a fresh schema, dropped afterwards): the same number of
+//                       expired entries removed as one dropped day partition, then deleted row by row
+//                       from the default partition
 /* global setTimeout, Buffer -- Node globals */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openDatabase } from '../dist/db/database.js';
@@ -137,6 +142,64 @@ async function underLoad(pipeline, activity, nextId, work) {
   };
 }
 
+/** `count` successful API calls in the first minutes of the UTC day `day` (ms), inserted by the server. */
+async function seedDayPostgres(db, day, count) {
+  const { sql } = await import('kysely');
+  await sql`
+    insert into api_call_log (id, method, status, response_time_us, ip, request_size, response_size,
+      license_key, channel, direction)
+    select decode(lpad(to_hex(${day}::bigint + g), 12, '0'), 'hex') || substring(decode(md5(g::text), 'hex') from 1 for 10),
+      2, 200, 350, '\\xcb007107'::bytea, 62, 180, '7K2M', 0, 0
+    from generate_series(1, ${count}::int) g`.execute(db);
+}
+
+async function postgresRun(url) {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const database = openDatabase({ kind: 'postgres', url, schema });
+  try {
+    await migrateToLatest(database.db);
+    let now = Date.now() - 200 * DAY_MS;
+    const clock = { now: () => new Date(now) };
+    const settings = createLoggingSettingsHolder(DEFAULT_LOGGING_SETTINGS);
+    const activity = createActivityService({ db: database.db, clock, logger }, settings);
+    const retention = createRetentionService({
+      db: database.db,
+      dialect: 'postgres',
+      clock,
+      logger,
+      settings,
+      activity,
+    });
+    const partitioned = Math.floor(now / DAY_MS) * DAY_MS;
+    await retention.prepareAhead();
+    await seedDayPostgres(database.db, partitioned, rows);
+    // A day with no partition of its own: its entries sit in the default partition.
+    await seedDayPostgres(database.db, partitioned - 10 * DAY_MS, rows);
+    // First only the older day has expired (90 days' retention, 5 days after it), then both.
+    now = partitioned - 10 * DAY_MS + 95 * DAY_MS;
+    let started = performance.now();
+    const byRows = await retention.prune();
+    const rowSeconds = (performance.now() - started) / 1000;
+    now = Date.now();
+    started = performance.now();
+    const byDays = await retention.prune();
+    const daySeconds = (performance.now() - started) / 1000;
+    const deleted = (outcomes) => outcomes.reduce((sum, o) => sum + o.deleted, 0);
+    console.log(`\nretention on PostgreSQL: ${rows} expired successful calls, twice`);
+    console.log(
+      `deleted row by row (default partition, batches of 5,000): ${deleted(byRows)} in ${rowSeconds.toFixed(2)} s`,
+    );
+    console.log(`dropped as a day partition: ${deleted(byDays)} in ${daySeconds.toFixed(2)} s`);
+  } finally {
+    await database.destroy();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+}
+
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'keymanager-bench-retention-'));
 const file = path.join(dataDir, 'keymanager.db');
 const database = openDatabase({ kind: 'sqlite', file });
@@ -188,6 +251,7 @@ try {
         `event-loop delay p99 ${ms(r.delayP99)} ms, max ${ms(r.delayMax)} ms`,
     );
   }
+  if (process.env.BENCH_POSTGRES_URL) await postgresRun(process.env.BENCH_POSTGRES_URL);
 } catch (error) {
   console.error(`\nretention benchmark failed: ${error.message}`);
   process.exitCode = 1;
