@@ -16,6 +16,7 @@ const BENCHMARKS = [
   'analytics',
   'log-chain',
   'verify',
+  'retention',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

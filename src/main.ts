@@ -14,6 +14,8 @@ export async function serve(config: Config): Promise<void> {
   services.analytics.job.start();
   // Signs each log's checkpoint every interval, also when nothing was logged.
   services.integrity?.job.start();
+  // Deletes what the logging settings no longer retain, every KM_RETENTION_INTERVAL_SECONDS.
+  services.retention.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

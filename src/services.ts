@@ -15,6 +15,8 @@ import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
 import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
+import { createRetentionJob } from './logging/retention/retention.job.js';
+import { createRetentionService } from './logging/retention/retention.service.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import type { RedisRateLimitTime } from './security/rate-limit-stores.js';
 import { createSecurity } from './security/security.services.js';
@@ -79,6 +81,19 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const analytics = createLogAnalytics(core);
   const logAnonymizer = createLogAnonymizer(core, loggingSettings);
   const integrity = signingKey ? createLogIntegrity(core, signingKey) : null;
+  const retention = createRetentionService({
+    db: core.db,
+    dialect: database.dialect,
+    clock,
+    logger: core.logger,
+    settings: loggingSettings,
+    activity,
+    rollups: analytics.rollups,
+    // Integration point of issue 7: the archives (`archiveBefore`) and the hash chains' retained start
+    // (`onDeleted`) plug in here; until then retention deletes without archiving (NO_RETENTION_HOOKS).
+    hooks: {},
+  });
+  const retentionJob = createRetentionJob(retention, core.logger, config.retention.intervalSeconds * 1000);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -100,6 +115,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     requestLogs,
     analytics,
     integrity,
+    retention: { service: retention, job: retentionJob },
     security,
     logAnonymizer,
     async close(): Promise<void> {
@@ -107,6 +123,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await requestLogs.close();
       await analytics.job.stop();
       await integrity?.job.stop();
+      await retentionJob.stop();
       await security.close();
       await database.destroy();
     },

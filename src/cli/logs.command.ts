@@ -20,6 +20,7 @@ import { cliServices } from './output.js';
 import { progressReporter } from './progress.js';
 import { followLog } from './log-follow.js';
 import { registerLogIntegrityCommands, type IntegrityCommandOptions } from './logs-integrity.command.js';
+import { registerLogsPruneCommand } from './logs-prune.command.js';
 
 export interface LogsIo {
   stdout: Writable;
@@ -210,4 +211,5 @@ export function registerLogsCommand(
       }
     });
   registerLogIntegrityCommands(logs, config, io, integrity);
+  registerLogsPruneCommand(logs, config, io.stdout);
 }

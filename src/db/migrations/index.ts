@@ -10,6 +10,7 @@ import * as logRollups from './0008-log-rollups.js';
 import * as logChainHeads from './0009-log-chain-heads.js';
 import * as logChainColumns from './0010-log-chain-columns.js';
 import * as logCheckpoints from './0011-log-checkpoints.js';
+import * as logPartitions from './0012-log-partitions.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-log-chain-heads': logChainHeads,
   '0010-log-chain-columns': logChainColumns,
   '0011-log-checkpoints': logCheckpoints,
+  '0012-log-partitions': logPartitions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+import type { Db, Executor } from '../../db/database.js';
+import type { RetentionHooks } from './retention-hooks.js';
+import type { RetainedLogTable } from './retained-logs.js';
+
+type StoredId = string | Buffer;
+
+/** One deletion: rows removed, and the last id removed (where the next one starts). */
+export interface DeletedBatch {
+  deleted: number;
+  lastId: StoredId | null;
+}
+
+/**
+ * Deleting a log's oldest entries by primary-key range: ids sort by time, so "older than the cutoff"
+ * is "id below the cutoff's first id", read in id order without touching a timestamp or sorting.
+ */
+export function createRetentionRepository(db: Db) {
+  // The three log tables share the id column and nothing else retention reads.
+  const dynamic = (executor: Executor) => executor as unknown as Kysely<Record<string, { id: StoredId }>>;
+
+  function idsBelow(executor: Executor, spec: RetainedLogTable, before: StoredId) {
+    let query = dynamic(executor).selectFrom(spec.table).where('id', '<', before);
+    if (spec.rows) query = query.where(spec.rows);
+    return query;
+  }
+
+  /** The log's oldest stored entry from `after` on (exclusive), as the API names it. */
+  async function firstIdAfter(executor: Executor, spec: RetainedLogTable, after: StoredId | null) {
+    let query = dynamic(executor).selectFrom(spec.table).select('id').orderBy('id').limit(1);
+    if (after !== null) query = query.where('id', '>', after);
+    if (spec.rows) query = query.where(spec.rows);
+    const row = await query.executeTakeFirst();
+    return row ? spec.idText(row.id) : null;
+  }
+
+  return {
+    firstIdAfter,
+
+    async countBefore(spec: RetainedLogTable, before: StoredId): Promise<number> {
+      const row = await idsBelow(db, spec, before)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async anyBefore(spec: RetainedLogTable, before: StoredId): Promise<boolean> {
+      const row = await idsBelow(db, spec, before).select('id').limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /**
+     * Deletes up to `limit` of the log's entries below `before` (after `after`, where the previous
+     * batch stopped) in one short transaction, and tells the chain where the log now starts.
+     */
+    async deleteBatch(
+      spec: RetainedLogTable,
+      before: StoredId,
+      after: StoredId | null,
+      limit: number,
+      onDeleted: RetentionHooks['onDeleted'],
+    ): Promise<DeletedBatch> {
+      return db.transaction().execute(async (tx) => {
+        let page = idsBelow(tx, spec, before).select('id').orderBy('id').limit(limit);
+        if (after !== null) page = page.where('id', '>', after);
+        const ids = await page.execute();
+        if (ids.length === 0) return { deleted: 0, lastId: null };
+        const first = ids[0]!.id;
+        const last = ids.at(-1)!.id;
+        let deletion = dynamic(tx).deleteFrom(spec.table).where('id', '>=', first).where('id', '<=', last);
+        if (spec.rows) deletion = deletion.where(spec.rows);
+        const result = await deletion.executeTakeFirst();
+        await onDeleted(tx, spec.log, await firstIdAfter(tx, spec, last));
+        return { deleted: Number(result.numDeletedRows), lastId: last };
+      });
+    },
+  };
+}
+
+export type RetentionRepository = ReturnType<typeof createRetentionRepository>;
