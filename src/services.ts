@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
+import { createArchivesService } from './logging/archive/archives.service.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLoggingSettingsHolder } from './logging/logging-settings.js';
 import { createLoggingSettingsService } from './logging/logging-settings.service.js';
@@ -69,6 +70,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const licensing = createLicensingServices(core);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
   const analytics = createLogAnalytics(core);
+  const archives = createArchivesService(core, activity, loggingSettings);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -90,11 +92,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     requestLogs,
     analytics,
     security,
+    archives,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
       await analytics.job.stop();
       await security.close();
+      archives.close();
       await database.destroy();
     },
   };

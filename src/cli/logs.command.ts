@@ -19,6 +19,7 @@ import {
 import { cliServices } from './output.js';
 import { progressReporter } from './progress.js';
 import { followLog } from './log-follow.js';
+import { registerArchiveCommands } from './logs-archive.command.js';
 
 export interface LogsIo {
   stdout: Writable;
@@ -198,4 +199,5 @@ export function registerLogsCommand(program: Command, config: () => Config, io: 
         release();
       }
     });
+  registerArchiveCommands(logs, config, io);
 }
