@@ -52,7 +52,8 @@ export function parseS3Url(url: string): S3Location {
   };
   if (parsed.protocol === 's3:') {
     const bucket = decodeURIComponent(parsed.hostname);
-    const { prefix } = splitBucket(parsed.pathname);
+    // The host is the bucket: the whole path is the prefix.
+    const { prefix } = splitBucket(`/${bucket}${parsed.pathname}`);
     if (!bucket) throw new Error('KM_ARCHIVE_S3_URL names no bucket');
     return { bucket, prefix, display: `s3://${bucket}/${prefix}`, config: common, secrets: [] };
   }
