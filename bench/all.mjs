@@ -14,6 +14,7 @@ const BENCHMARKS = [
   'export',
   'log-search',
   'analytics',
+  'archive',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

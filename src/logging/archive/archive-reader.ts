@@ -9,6 +9,7 @@ import {
   type ArchiveLine,
   type ArchiveManifest,
 } from './archive-format.js';
+import { lineExpander } from './archive-references.js';
 import type { ArchiveStore } from './archive-store.js';
 import { logTableCodecs, type RestoredRow } from './archive-tables.js';
 
@@ -57,6 +58,15 @@ type ChainedLine = ArchiveLine & {
   chain_hash?: string;
 };
 
+/** A file's text as its lines, each with what its reference stands for put back. */
+function parseLines(log: ChainedLog, text: string): ChainedLine[] {
+  const expand = lineExpander(log);
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => expand(JSON.parse(line) as ArchiveLine) as ChainedLine);
+}
+
 /**
  * A part's file checked against its manifest (size, SHA-256, count) and decoded; chain hashes are
  * recomputed from the manifest's head before and must end at its head after.
@@ -72,11 +82,7 @@ export async function readArchivePart(store: ArchiveStore, manifest: ArchiveMani
   }
   let lines: ChainedLine[];
   try {
-    const text = (await gunzipAsync(body)).toString('utf8');
-    lines = text
-      .split('\n')
-      .filter((line) => line.length > 0)
-      .map((line) => JSON.parse(line) as ChainedLine);
+    lines = parseLines(manifest.log, (await gunzipAsync(body)).toString('utf8'));
   } catch (error) {
     throw new CorruptArchiveError(`${where} cannot be read: ${(error as Error).message}`);
   }
@@ -170,11 +176,10 @@ async function readUnchecked(store: ArchiveStore, manifest: ArchiveManifest): Pr
   const codec = codecs[manifest.log];
   const chain = manifest.chain!;
   let previous = chain.head_before;
-  const body = (await gunzipAsync((await store.get(manifest.file))!)).toString('utf8');
-  const lines = body
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as ChainedLine);
+  const lines = parseLines(
+    manifest.log,
+    (await gunzipAsync((await store.get(manifest.file))!)).toString('utf8'),
+  );
   part.rows = lines.map((line) => {
     const {
       chain_seq: seq,

@@ -17,6 +17,7 @@ import {
   type ArchiveManifest,
 } from './archive-format.js';
 import { archiveManifests, readArchivePart, sha256, type ArchivePart } from './archive-reader.js';
+import { lineCompactor } from './archive-references.js';
 import type { ArchiveStore } from './archive-store.js';
 import {
   LOG_TABLES,
@@ -97,6 +98,7 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
     const withChain = await chainColumns(codec);
     const daySalt = withChain ? await salt(log, day) : undefined;
     const lines: string[] = [];
+    const compact = lineCompactor(log);
     let first: ArchivedRow | undefined;
     let last: ArchivedRow | undefined;
     let chain: ArchiveChain | undefined;
@@ -132,7 +134,7 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
           // Without the day's salt nor a stored commitment the hash cannot be recomputed: keep it.
           if (row.commitment === null && daySalt === undefined) line.chain_hash = row.hash;
         }
-        lines.push(JSON.stringify(line));
+        lines.push(JSON.stringify(compact(line)));
       }
       if (rows.length < READ_PAGE) break;
       cursor = nextId(rows.reduce((max, row) => (row.id > max ? row.id : max), rows[0]!.id));
