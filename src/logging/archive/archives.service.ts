@@ -89,6 +89,8 @@ export function createArchivesService(
   }
 
   return {
+    /** `KM_ARCHIVE`: whether retention archives before it deletes (the commands work either way). */
+    enabled: core.config.archive.enabled,
     get location() {
       return store().location;
     },

@@ -1,5 +1,4 @@
-import { promisify } from 'node:util';
-import { gzip, constants as zlib } from 'node:zlib';
+import { createGzip, constants as zlib } from 'node:zlib';
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
@@ -27,7 +26,33 @@ import {
   type LogTableCodec,
 } from './archive-tables.js';
 
-const gzipAsync = promisify(gzip);
+/**
+ * A gzip stream (level 9) fed text as it is made, its compressed bytes collected: a day's text never
+ * has to be held whole, only its archive.
+ */
+function gzipWriter() {
+  const stream = createGzip({ level: zlib.Z_BEST_COMPRESSION });
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+  let pending = '';
+  return {
+    write(text: string): void {
+      pending += text;
+      if (pending.length >= 64 * 1024) {
+        stream.write(pending);
+        pending = '';
+      }
+    },
+    end(): Promise<Buffer> {
+      stream.end(pending);
+      return done;
+    },
+  };
+}
 
 /** Rows read per query while archiving a day. */
 const READ_PAGE = 20_000;
@@ -97,7 +122,8 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
     const codec = codecs[log];
     const withChain = await chainColumns(codec);
     const daySalt = withChain ? await salt(log, day) : undefined;
-    const lines: string[] = [];
+    const gzip = gzipWriter();
+    let entries = 0;
     const compact = lineCompactor(log);
     let first: ArchivedRow | undefined;
     let last: ArchivedRow | undefined;
@@ -134,13 +160,14 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
           // Without the day's salt nor a stored commitment the hash cannot be recomputed: keep it.
           if (row.commitment === null && daySalt === undefined) line.chain_hash = row.hash;
         }
-        lines.push(JSON.stringify(compact(line)));
+        gzip.write(JSON.stringify(compact(line)) + '\n');
+        entries++;
       }
       if (rows.length < READ_PAGE) break;
       cursor = nextId(rows.reduce((max, row) => (row.id > max ? row.id : max), rows[0]!.id));
     }
+    const body = await gzip.end();
     if (!first || !last) return null;
-    const body = await gzipAsync(lines.join('\n') + '\n', { level: zlib.Z_BEST_COMPRESSION });
     const name = partName(log, day, part);
     const ids = [first.id, last.id].sort();
     const manifest: ArchiveManifest = {
@@ -149,7 +176,7 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
       day,
       part,
       file: name + DATA_SUFFIX,
-      entries: lines.length,
+      entries,
       bytes: body.length,
       sha256: sha256(body),
       first_id: ids[0]!,
@@ -216,12 +243,13 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
     toDay: string,
   ): Promise<RestoreReport> {
     const report: RestoreReport = { files: 0, restored: 0, skipped: 0 };
-    const parts: ArchivePart[] = [];
-    for (const log of logs) {
-      for (const manifest of await partsBetween(log, fromDay, toDay))
-        parts.push(await readArchivePart(store, manifest));
-    }
-    for (const { manifest, rows } of parts) {
+    const manifests: ArchiveManifest[] = [];
+    for (const log of logs) manifests.push(...(await partsBetween(log, fromDay, toDay)));
+    // Every file checked before the first is written, one at a time (a year of parts does not fit in
+    // memory), then each read again, checked again, and inserted in its own transaction.
+    for (const manifest of manifests) await readArchivePart(store, manifest);
+    for (const manifest of manifests) {
+      const { rows }: ArchivePart = await readArchivePart(store, manifest);
       const codec = codecs[manifest.log];
       const withChain = await chainColumns(codec);
       const restored = await db.transaction().execute(async (tx) => {
