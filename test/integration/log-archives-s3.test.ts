@@ -117,6 +117,15 @@ describe.each(DIALECTS)('archives in S3-compatible storage on %s', (dialect) => 
     expect(report.skipped).toBe(0);
     for (const log of LOGS) expect(await apiList(t, log)).toEqual(before[log]);
     expect(await t.services.archives.restore(all, '2025-01-01', '2025-12-31')).toMatchObject({ restored: 0 });
+    // The activity entries name the location, never its credentials.
+    const recorded = await t.services.core.db
+      .selectFrom('activity_log')
+      .selectAll()
+      .where('action_type', 'in', ['LOGS_ARCHIVED', 'LOGS_RESTORED'])
+      .execute();
+    expect(recorded.length).toBe(6);
+    expect(JSON.stringify(recorded)).toContain(`127.0.0.1:${s3.port}/${BUCKET}`);
+    expect(JSON.stringify(recorded)).not.toContain('S3RVER');
   });
 
   it('archives nothing twice', async () => {

@@ -152,6 +152,13 @@ describe.each(DIALECTS)('log archives on %s', (dialect) => {
         'api_calls/2025-06-02.ndjson.gz does not match the SHA-256 of its manifest',
       );
       for (const log of LOGS) expect(await apiList(t, log)).toEqual([]);
+      const failed = await t.services.core.db
+        .selectFrom('activity_log')
+        .selectAll()
+        .where('action_type', '=', 'LOGS_RESTORED')
+        .where('result', '=', 'failure')
+        .execute();
+      expect(failed).toHaveLength(1);
     } finally {
       fs.writeFileSync(file, original);
     }
