@@ -197,6 +197,22 @@ describe.each(DIALECTS)('log archives on %s', (dialect) => {
     expect(reports[0]!.parts).toEqual([]);
   });
 
+  it('archives an entry committed late, inside a day already archived, as one more part', async () => {
+    const late = requestLogSeeder('2025-06-02T12:00:00.000Z').apiCall({ ip: '192.0.2.9' });
+    await seedRequestLogs(t, [late]);
+    const bound = idBoundary('log', END_OF_2025, false);
+    const parts = await t.services.archives.archiveBefore('api_calls', bound);
+    expect(parts.map((p) => [p.file, p.entries, p.first_id])).toEqual([
+      ['api_calls/2025-06-02.2.ndjson.gz', 1, late.id],
+    ]);
+    expect(await t.services.archives.archiveBefore('api_calls', bound)).toEqual([]);
+    await deleteBefore(t, END_OF_2025);
+    const report = await t.services.archives.restore(['api_calls'], '2025-06-02', '2025-06-02');
+    expect(report.files).toBe(2);
+    expect(report.skipped).toBe(0);
+    expect((await apiList(t, 'api-calls')).map((e) => e.id)).toContain(late.id);
+  });
+
   it('archives what is left of a day partly archived as its next part', async () => {
     const seeder = requestLogSeeder('2025-09-10T06:00:00.000Z');
     const morning = seeder.apiCall({ ip: '192.0.2.1' });

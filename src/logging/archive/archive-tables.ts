@@ -71,6 +71,8 @@ export interface LogTableCodec {
    * chain columns (id order otherwise).
    */
   read(db: Executor, fromId: string, toId: string, chained: boolean, limit: number): Promise<ArchivedRow[]>;
+  /** How many rows have `fromId <= id < toId`. */
+  count(db: Executor, fromId: string, toId: string): Promise<number>;
   /** Inserts the rows whose id is not present; returns how many were inserted. */
   insert(tx: Executor, rows: RestoredRow[], chained: boolean): Promise<number>;
   /** The line's values the commitment covers (chain.ts). */
@@ -217,6 +219,16 @@ function apiCallCodec(failed: boolean): LogTableCodec {
         chained,
       );
     },
+    async count(db, fromId, toId) {
+      const row = await db
+        .selectFrom('api_call_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('id', '>=', idToBytes(fromId))
+        .where('id', '<', idToBytes(toId))
+        .where(sql<boolean>`${sql.ref('status')} ${sql.raw(failed ? '>=' : '<')} 400`)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     async insert(tx, rows, chained) {
       const entries = rows.map((row) => complete<ApiCallChainFields>(row.line, API_CALL_FIELDS));
       const endpointCodes: (number | null)[] = [];
@@ -288,6 +300,15 @@ const blockedCodec: LogTableCodec = {
       }),
       chained,
     );
+  },
+  async count(db, fromId, toId) {
+    const row = await db
+      .selectFrom('blocked_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', '>=', idToBytes(fromId))
+      .where('id', '<', idToBytes(toId))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   },
   async insert(tx, rows, chained) {
     const values = rows.map((row) => {
@@ -361,6 +382,15 @@ const activityCodec: LogTableCodec = {
       }),
       chained,
     );
+  },
+  async count(db, fromId, toId) {
+    const row = await db
+      .selectFrom('activity_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('id', '>=', fromId)
+      .where('id', '<', toId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   },
   async insert(tx, rows, chained) {
     const values = rows.map((row) => {

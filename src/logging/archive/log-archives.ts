@@ -118,6 +118,7 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
     fromId: string,
     toId: string,
     archived: ArchiveManifest[],
+    wanted: (id: string) => boolean = () => true,
   ): Promise<ArchiveManifest | null> {
     const codec = codecs[log];
     const withChain = await chainColumns(codec);
@@ -133,6 +134,7 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
       const rows = await codec.read(db, cursor, toId, withChain, READ_PAGE);
       if (rows.length === 0) break;
       for (const row of rows) {
+        if (!wanted(row.id)) continue;
         first ??= row;
         last = row;
         const line = row.line;
@@ -199,6 +201,30 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
   }
 
   /**
+   * Entries committed late — after their day was archived, with ids inside the archived range (a
+   * journal replayed after an outage) — as one more part. The count of live entries in the range is
+   * compared with the parts' first; only when they differ are the parts' ids read.
+   */
+  async function archiveLate(
+    log: ChainedLog,
+    day: string,
+    part: number,
+    fromId: string,
+    toId: string,
+    parts: ArchiveManifest[],
+    archived: ArchiveManifest[],
+  ): Promise<ArchiveManifest | null> {
+    const live = await codecs[log].count(db, fromId, toId);
+    const held = parts.reduce((sum, m) => sum + m.entries, 0);
+    if (live === 0 || live === held) return null;
+    const ids = new Set<string>();
+    for (const manifest of parts) {
+      for (const row of (await readArchivePart(store, manifest)).rows) ids.add(row.line.id as string);
+    }
+    return archivePart(log, day, part, fromId, toId, archived, (id) => !ids.has(id));
+  }
+
+  /**
    * Archives every entry of `log` older than `beforeId` that no part holds yet, one part per UTC day.
    * The retention job calls this before deleting those entries.
    */
@@ -214,15 +240,20 @@ export function createLogArchives({ db, store, clock }: { db: Db; store: Archive
       const toId = end < beforeId ? end : beforeId;
       const parts = archived.filter((m) => m.day === day);
       const held = parts.reduce((max, m) => (m.last_id > max ? m.last_id : max), '');
-      const start = held ? nextId(held) : id;
-      if (start < toId) {
-        const part = parts.reduce((max, m) => Math.max(max, m.part), 0) + 1;
-        const manifest = await archivePart(log, day, part, start, toId, archived);
-        if (manifest) {
-          archived.push(manifest);
-          written.push(manifest);
-        }
+      const nextPart = () => parts.reduce((max, m) => Math.max(max, m.part), 0) + 1;
+      const add = (manifest: ArchiveManifest | null) => {
+        if (!manifest) return;
+        archived.push(manifest);
+        parts.push(manifest);
+        written.push(manifest);
+      };
+      if (held) {
+        const dayFrom = idBoundary('log', dayStart(day), false);
+        const heldEnd = nextId(held) < toId ? nextId(held) : toId;
+        add(await archiveLate(log, day, nextPart(), dayFrom, heldEnd, parts, archived));
       }
+      const start = held ? nextId(held) : id;
+      if (start < toId) add(await archivePart(log, day, nextPart(), start, toId, archived));
       from = end;
     }
     return written;
