@@ -17,6 +17,7 @@ const BENCHMARKS = [
   'log-chain',
   'verify',
   'retention',
+  'archive',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

@@ -8,6 +8,7 @@ import { createMetrics } from './http/metrics.js';
 import { createActivityService } from './logging/activity.service.js';
 import { createLogAnonymizer } from './logging/privacy/log-anonymizer.js';
 import { sealAllUnchainedEntries } from './logging/integrity/chain-seal.js';
+import { createArchivesService } from './logging/archive/archives.service.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLogIntegrity } from './logging/integrity/log-integrity.js';
 import { loadSigningKey } from './logging/integrity/signing-key.js';
@@ -94,6 +95,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     hooks: {},
   });
   const retentionJob = createRetentionJob(retention, core.logger, config.retention.intervalSeconds * 1000);
+  const archives = createArchivesService(core, activity, loggingSettings);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -118,6 +120,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     retention: { service: retention, job: retentionJob },
     security,
     logAnonymizer,
+    archives,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
@@ -125,6 +128,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await integrity?.job.stop();
       await retentionJob.stop();
       await security.close();
+      archives.close();
       await database.destroy();
     },
   };

@@ -21,6 +21,7 @@ import { progressReporter } from './progress.js';
 import { followLog } from './log-follow.js';
 import { registerLogIntegrityCommands, type IntegrityCommandOptions } from './logs-integrity.command.js';
 import { registerLogsPruneCommand } from './logs-prune.command.js';
+import { registerArchiveCommands } from './logs-archive.command.js';
 
 export interface LogsIo {
   stdout: Writable;
@@ -212,4 +213,5 @@ export function registerLogsCommand(
     });
   registerLogIntegrityCommands(logs, config, io, integrity);
   registerLogsPruneCommand(logs, config, io.stdout);
+  registerArchiveCommands(logs, config, io);
 }
