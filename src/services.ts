@@ -9,6 +9,7 @@ import { createActivityService } from './logging/activity.service.js';
 import { createLogAnonymizer } from './logging/privacy/log-anonymizer.js';
 import { sealAllUnchainedEntries } from './logging/integrity/chain-seal.js';
 import { createArchivesService } from './logging/archive/archives.service.js';
+import { retentionHooks } from './logging/retention/retention-integration.js';
 import { createLogAnalytics } from './logging/analytics/log-analytics.js';
 import { createLogIntegrity } from './logging/integrity/log-integrity.js';
 import { loadSigningKey } from './logging/integrity/signing-key.js';
@@ -82,6 +83,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const analytics = createLogAnalytics(core);
   const logAnonymizer = createLogAnonymizer(core, loggingSettings);
   const integrity = signingKey ? createLogIntegrity(core, signingKey) : null;
+  const archives = createArchivesService(core, activity, loggingSettings);
   const retention = createRetentionService({
     db: core.db,
     dialect: database.dialect,
@@ -90,12 +92,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     settings: loggingSettings,
     activity,
     rollups: analytics.rollups,
-    // Integration point of issue 7: the archives (`archiveBefore`) and the hash chains' retained start
-    // (`onDeleted`) plug in here; until then retention deletes without archiving (NO_RETENTION_HOOKS).
-    hooks: {},
+    hooks: retentionHooks(archives),
   });
-  const retentionJob = createRetentionJob(retention, core.logger, config.retention.intervalSeconds * 1000);
-  const archives = createArchivesService(core, activity, loggingSettings);
+  const retentionJob = createRetentionJob(
+    retention,
+    core.logger,
+    config.retention.intervalSeconds * 1000,
+    logAnonymizer,
+  );
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,

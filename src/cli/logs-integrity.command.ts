@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Config } from '../config/config.js';
-import type { Db } from '../db/database.js';
 import { systemContext } from '../logging/activity.service.js';
 import { CHAINED_LOGS, type ChainedLog } from '../logging/integrity/chain.js';
 import type { ChainEntrySource } from '../logging/integrity/chain-entry.js';
@@ -14,7 +13,7 @@ import { cliServices } from './output.js';
 
 export interface IntegrityCommandOptions {
   /** Where each log's entries are read from for `logs verify`: the database, the archives. */
-  sources: (database: Db) => ChainEntrySource[];
+  sources: (services: Services) => ChainEntrySource[];
 }
 
 interface IntegrityIo {
@@ -172,7 +171,7 @@ export function verifyAction(
       ...(options.to !== undefined && { to: options.to }),
       publicKey,
       ...(copy && { copy }),
-      sources: command.sources(services.core.db),
+      sources: command.sources(services),
     });
     for (const problem of problems) await write(io.stdout, problemLine(problem) + '\n');
     for (const s of summaries) {

@@ -19,6 +19,8 @@ import {
 import { cliServices } from './output.js';
 import { progressReporter } from './progress.js';
 import { followLog } from './log-follow.js';
+import { archivedChainEntrySource } from '../logging/archive/archive-reader.js';
+import { liveChainSource } from '../logging/integrity/chain-reads.js';
 import { registerLogIntegrityCommands, type IntegrityCommandOptions } from './logs-integrity.command.js';
 import { registerLogsPruneCommand } from './logs-prune.command.js';
 import { registerArchiveCommands } from './logs-archive.command.js';
@@ -175,16 +177,19 @@ function interruptible(): { signal: AbortSignal; release: () => void } {
   };
 }
 
-/** Until the entries carry their chain, verification reads none: only checkpoints and head rows. */
-const NO_ENTRY_SOURCES: IntegrityCommandOptions = {
-  sources: () => [{ entries: async function* () {} }],
+/** `logs verify` reads the live entries and, for the part retention deleted, the archives. */
+const LIVE_AND_ARCHIVED: IntegrityCommandOptions = {
+  sources: (services) => [
+    liveChainSource(services.core.db),
+    ...(services.archives.enabled ? [archivedChainEntrySource(services.archives.store())] : []),
+  ],
 };
 
 export function registerLogsCommand(
   program: Command,
   config: () => Config,
   io: LogsIo = processIo,
-  integrity: IntegrityCommandOptions = NO_ENTRY_SOURCES,
+  integrity: IntegrityCommandOptions = LIVE_AND_ARCHIVED,
 ): void {
   const logs = program.command('logs').description('search, export and follow the logs');
   withFilters(logs.command('search').description('one page of entries, newest first'))

@@ -13,9 +13,9 @@ export interface RetentionHooks {
    */
   archiveBefore(log: RetainedLog, beforeId: string): Promise<void>;
   /**
-   * Called inside each deletion's transaction, after its rows are gone: `firstKeptId` is the oldest
-   * entry of `log` still stored (null when the log is now empty), so the chain's retained start
-   * moves with the deletion, atomically.
+   * Called inside each deletion's transaction, just before its rows go: `firstKeptId` is the oldest
+   * entry of `log` that will still be stored (null when the log will be empty), so the chain's
+   * retained start moves with the deletion, atomically, while the hash before it can still be read.
    */
   onDeleted(executor: Executor, log: RetainedLog, firstKeptId: string | null): Promise<void>;
 }

@@ -6,7 +6,13 @@ import type { RetentionService } from './retention.service.js';
  * prunes every log. Runs never overlap; a failed run is logged and the next one tries again. stop()
  * waits for a run in progress, whose batches are short.
  */
-export function createRetentionJob(service: RetentionService, logger: FastifyBaseLogger, intervalMs: number) {
+export function createRetentionJob(
+  service: RetentionService,
+  logger: FastifyBaseLogger,
+  intervalMs: number,
+  /** Applies `anonymize_after_days` after each prune (privacy/log-anonymizer.ts). */
+  anonymizer: { run(): Promise<Partial<Record<string, number>>> } = { run: async () => ({}) },
+) {
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
 
@@ -15,6 +21,9 @@ export function createRetentionJob(service: RetentionService, logger: FastifyBas
       const outcomes = await service.prune({ actor: 'retention job' });
       const deleted = outcomes.filter((o) => o.deleted > 0);
       if (deleted.length) logger.info({ pruned: deleted }, 'retention: expired log entries deleted');
+      const anonymized = await anonymizer.run();
+      if (Object.values(anonymized).some((n) => (n ?? 0) > 0))
+        logger.info({ anonymized }, 'privacy: entries past their anonymization period reduced');
     } catch (error) {
       logger.error({ err: error }, 'retention run failed; the next run tries again');
     }

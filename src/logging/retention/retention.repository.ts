@@ -34,8 +34,18 @@ export function createRetentionRepository(db: Db) {
     return row ? spec.idText(row.id) : null;
   }
 
+  /** The log's oldest stored entry from `from` on (inclusive): the first kept once a day is dropped. */
+  async function firstIdFrom(executor: Executor, spec: RetainedLogTable, from: StoredId) {
+    let query = dynamic(executor).selectFrom(spec.table).select('id').orderBy('id').limit(1);
+    query = query.where('id', '>=', from);
+    if (spec.rows) query = query.where(spec.rows);
+    const row = await query.executeTakeFirst();
+    return row ? spec.idText(row.id) : null;
+  }
+
   return {
     firstIdAfter,
+    firstIdFrom,
 
     async countBefore(spec: RetainedLogTable, before: StoredId): Promise<number> {
       const row = await idsBelow(db, spec, before)
@@ -51,7 +61,7 @@ export function createRetentionRepository(db: Db) {
 
     /**
      * Deletes up to `limit` of the log's entries below `before` (after `after`, where the previous
-     * batch stopped) in one short transaction, and tells the chain where the log now starts.
+     * batch stopped) in one short transaction, and tells the chain where the log will start.
      */
     async deleteBatch(
       spec: RetainedLogTable,
@@ -67,10 +77,11 @@ export function createRetentionRepository(db: Db) {
         if (ids.length === 0) return { deleted: 0, lastId: null };
         const first = ids[0]!.id;
         const last = ids.at(-1)!.id;
+        // The chain's start moves first: it reads the hash of the last entry this batch deletes.
+        await onDeleted(tx, spec.log, await firstIdAfter(tx, spec, last));
         let deletion = dynamic(tx).deleteFrom(spec.table).where('id', '>=', first).where('id', '<=', last);
         if (spec.rows) deletion = deletion.where(spec.rows);
         const result = await deletion.executeTakeFirst();
-        await onDeleted(tx, spec.log, await firstIdAfter(tx, spec, last));
         return { deleted: Number(result.numDeletedRows), lastId: last };
       });
     },

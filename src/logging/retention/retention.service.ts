@@ -112,12 +112,19 @@ export function createRetentionService(deps: RetentionDeps) {
         // A log that had nothing expired was not archived: an entry of it stored since (a late one, replayed
         // from the spool) keeps the day until the next run archives it.
         if (specs.some((s, i) => !s.archived && counts[i]! > 0)) return;
+        // The chains' starts move first: each reads the hash of its log's last entry in the day.
+        for (const [i, { spec }] of specs.entries()) {
+          if (counts[i]! > 0)
+            await hooks.onDeleted(
+              tx,
+              spec.log,
+              await repository.firstIdFrom(tx, spec, spec.idAt(day.day + DAY_MS)),
+            );
+        }
         await partitions.dropDay(tx, table, day.name);
         for (const [i, { spec }] of specs.entries()) {
           const sum = dropped.get(spec.log) ?? { deleted: 0, days: 0 };
           dropped.set(spec.log, { deleted: sum.deleted + counts[i]!, days: sum.days + 1 });
-          if (counts[i]! > 0)
-            await hooks.onDeleted(tx, spec.log, await repository.firstIdAfter(tx, spec, null));
         }
       });
     }
