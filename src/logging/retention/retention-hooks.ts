@@ -17,7 +17,13 @@ export interface RetentionHooks {
    * entry of `log` that will still be stored (null when the log will be empty), so the chain's
    * retained start moves with the deletion, atomically, while the hash before it can still be read.
    */
-  onDeleted(executor: Executor, log: RetainedLog, firstKeptId: string | null): Promise<void>;
+  onDeleted(
+    executor: Executor,
+    log: RetainedLog,
+    firstKeptId: string | null,
+    /** The highest chain position among the entries about to go; null when none is chained. */
+    highestDeletedSeq: number | null,
+  ): Promise<void>;
 }
 
 export const NO_RETENTION_HOOKS: RetentionHooks = {

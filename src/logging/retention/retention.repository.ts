@@ -43,9 +43,33 @@ export function createRetentionRepository(db: Db) {
     return row ? spec.idText(row.id) : null;
   }
 
+  /**
+   * The highest chain position among the log's entries with ids up to `through` (inclusive) or below it:
+   * what a deletion about to run removes. Chain order can trail id order by a few entries (positions
+   * are given at commit), so the kept part starts after the highest one deleted, not at the first kept id.
+   */
+  async function highestChainSeq(
+    executor: Executor,
+    spec: RetainedLogTable,
+    bound: StoredId,
+    inclusive: boolean,
+  ) {
+    const table = dynamic(executor) as unknown as Kysely<
+      Record<string, { id: StoredId; chain_seq: number | null }>
+    >;
+    let query = table
+      .selectFrom(spec.table)
+      .select((eb) => eb.fn.max('chain_seq').as('seq'))
+      .where('id', inclusive ? '<=' : '<', bound);
+    if (spec.rows) query = query.where(spec.rows);
+    const row = await query.executeTakeFirst();
+    return row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
+  }
+
   return {
     firstIdAfter,
     firstIdFrom,
+    highestChainSeq,
 
     async countBefore(spec: RetainedLogTable, before: StoredId): Promise<number> {
       const row = await idsBelow(db, spec, before)
@@ -78,7 +102,12 @@ export function createRetentionRepository(db: Db) {
         const first = ids[0]!.id;
         const last = ids.at(-1)!.id;
         // The chain's start moves first: it reads the hash of the last entry this batch deletes.
-        await onDeleted(tx, spec.log, await firstIdAfter(tx, spec, last));
+        await onDeleted(
+          tx,
+          spec.log,
+          await firstIdAfter(tx, spec, last),
+          await highestChainSeq(tx, spec, last, true),
+        );
         let deletion = dynamic(tx).deleteFrom(spec.table).where('id', '>=', first).where('id', '<=', last);
         if (spec.rows) deletion = deletion.where(spec.rows);
         const result = await deletion.executeTakeFirst();

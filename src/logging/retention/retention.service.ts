@@ -119,6 +119,7 @@ export function createRetentionService(deps: RetentionDeps) {
               tx,
               spec.log,
               await repository.firstIdFrom(tx, spec, spec.idAt(day.day + DAY_MS)),
+              await repository.highestChainSeq(tx, spec, spec.idAt(day.day + DAY_MS), false),
             );
         }
         await partitions.dropDay(tx, table, day.name);
