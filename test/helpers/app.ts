@@ -33,6 +33,8 @@ export async function createTestApp(
   config.database = database;
   // Each app its own data directory: the log journal and hash secret live there.
   config.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-test-'));
+  // The archive directory defaults inside the data directory as the variables were read: move it along.
+  config.archive.dir = path.join(config.dataDir, 'archive');
   configure(config);
   const clock = manualClock(new Date());
   const sleeps: number[] = [];
