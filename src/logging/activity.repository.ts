@@ -4,7 +4,8 @@ import type { Executor } from '../db/database.js';
 import type { ActivityChannel, ActivityLogTable, ActivityResult, ChainColumns } from '../db/schema.js';
 import { ipBytes, type IpRange } from './ip-filter.js';
 
-const COLUMNS = [
+/** The activity log's columns as searches and archives read them, in this order. */
+export const ACTIVITY_COLUMNS = [
   'id',
   'timestamp',
   'admin_user',
@@ -44,7 +45,7 @@ export interface ActivitySearch {
   text?: string;
 }
 
-/** One array row of COLUMNS (db/array-rows.ts: a search reads many, and objects from the driver cost more). */
+/** One array row of ACTIVITY_COLUMNS (db/array-rows.ts: a search reads many, and objects from the driver cost more). */
 function activityRow(values: unknown[]): ActivityRow {
   const v = values as never[];
   return {
@@ -75,7 +76,7 @@ function likePattern(text: string): string {
 export function createActivityRepository(db: Executor) {
   /** The search as a query, unexecuted: the plan test explains it on both stores. */
   function searchQuery(search: ActivitySearch, tx: Executor = db) {
-    let query = tx.selectFrom('activity_log').select(COLUMNS);
+    let query = tx.selectFrom('activity_log').select(ACTIVITY_COLUMNS);
     if (search.before) query = query.where('id', '<', search.before);
     if (search.fromId) query = query.where('id', '>=', search.fromId);
     if (search.toId) query = query.where('id', '<=', search.toId);
@@ -135,7 +136,7 @@ export function createActivityRepository(db: Executor) {
 
     /** Oldest first; the log's search API is a separate feature, this serves tests and tooling. */
     async list(filters: { action_type?: string } = {}, tx: Executor = db): Promise<ActivityRow[]> {
-      let query = tx.selectFrom('activity_log').select(COLUMNS).orderBy('id', 'asc');
+      let query = tx.selectFrom('activity_log').select(ACTIVITY_COLUMNS).orderBy('id', 'asc');
       if (filters.action_type) query = query.where('action_type', '=', filters.action_type);
       return query.execute();
     },

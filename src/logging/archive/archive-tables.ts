@@ -1,3 +1,4 @@
+import { ACTIVITY_COLUMNS } from '../activity.repository.js';
 import { sql, type Kysely } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { parseJson, toJson } from '../../db/json.js';
@@ -328,32 +329,13 @@ const blockedCodec: LogTableCodec = {
   shown: (line) => complete(line, BLOCKED_FIELDS),
 };
 
-const ACTIVITY_FIELDS = [
-  'id',
-  'timestamp',
-  'admin_user',
-  'actor_type',
-  'actor_id',
-  'channel',
-  'action_type',
-  'resource_type',
-  'resource_id',
-  'resource',
-  'details',
-  'result',
-  'error_code',
-  'ip',
-  'session_id',
-  'user_agent',
-] as const;
-
 /** An activity line's timestamp: kept only when the id's time part does not already say it. */
 function activityTimestamp(line: ArchiveLine): string {
   return (line.timestamp as string | undefined) ?? timestampOfId(line.id as string);
 }
 
 function activityFields(line: ArchiveLine): ActivityChainFields {
-  return { ...complete<ActivityChainFields>(line, ACTIVITY_FIELDS), timestamp: activityTimestamp(line) };
+  return { ...complete<ActivityChainFields>(line, ACTIVITY_COLUMNS), timestamp: activityTimestamp(line) };
 }
 
 const activityCodec: LogTableCodec = {
@@ -370,7 +352,7 @@ const activityCodec: LogTableCodec = {
     return chainOrder(
       rows.map((row) => {
         const entry: Record<string, unknown> = {};
-        for (const field of ACTIVITY_FIELDS) entry[field] = row[field];
+        for (const field of ACTIVITY_COLUMNS) entry[field] = row[field];
         entry.details = parseJson(row.details);
         if (row.timestamp === timestampOfId(row.id)) delete entry.timestamp;
         return {
