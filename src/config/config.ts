@@ -37,6 +37,16 @@ export interface Config {
     /** `KM_ARCHIVE_S3_URL`: archives go to S3-compatible storage instead of the directory. */
     s3Url: string | undefined;
   };
+  smtp: {
+    /** `KM_SMTP_URL` (`smtp://user:pass@host:port` or `smtps://…`); absent, no email is sent. */
+    url: string | undefined;
+    /** `KM_SMTP_FROM` (default `KeyManager <keymanager@localhost>`). */
+    from: string;
+  };
+  alerts: {
+    /** `KM_ALERT_EVAL_SECONDS` (default 60): how often alert rules are evaluated. */
+    evalSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -86,6 +96,14 @@ function database(env: Env, dataDir: string): Config['database'] {
   throw new ConfigError('KM_DATABASE_URL must be a postgres:// URL or sqlite:<file>');
 }
 
+function smtpUrl(raw: string | undefined): string | undefined {
+  const url = raw?.trim();
+  if (!url) return undefined;
+  // The URL carries the SMTP password: the message names the scheme only.
+  if (!/^smtps?:\/\/[^/]/.test(url)) throw new ConfigError('KM_SMTP_URL must be an smtp:// or smtps:// URL');
+  return url;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -128,6 +146,13 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: boolean(env, 'KM_ARCHIVE', true),
       dir: path.resolve(env.KM_ARCHIVE_DIR?.trim() || path.join(dataDir, 'archive')),
       s3Url: env.KM_ARCHIVE_S3_URL?.trim() || undefined,
+    },
+    smtp: {
+      url: smtpUrl(env.KM_SMTP_URL),
+      from: env.KM_SMTP_FROM?.trim() || 'KeyManager <keymanager@localhost>',
+    },
+    alerts: {
+      evalSeconds: integer(env, 'KM_ALERT_EVAL_SECONDS', 60, 1, 24 * 3600),
     },
   };
 }
