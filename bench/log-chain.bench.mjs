@@ -22,8 +22,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { openDatabase } from '../dist/db/database.js';
 import { migrateToLatest } from '../dist/db/migrate.js';
-import { genesisHead, nextHeadHex } from '../dist/logging/integrity/chain.js';
-import { readChain, readChainHead } from '../dist/logging/integrity/chain-reads.js';
+import { genesisHead } from '../dist/logging/integrity/chain.js';
+import { liveChainSource, readChain, readChainHead } from '../dist/logging/integrity/chain-reads.js';
+import { walkChain } from '../dist/logging/integrity/verify-entries.js';
+import { mergedPages } from '../dist/logging/integrity/verify-log.js';
 import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
 import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
@@ -141,7 +143,7 @@ async function rate(pass) {
   return { n, perSecond: n / seconds, perCpuSecond: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
-/** readChain over a whole log, and the same with every hash recomputed (what verification adds). */
+/** readChain over a whole log, and the verifier's walk over the same entries read again. */
 async function readRate(db, log) {
   const { count } = await readChainHead(db, log);
   const read = await rate(async () => {
@@ -150,15 +152,19 @@ async function readRate(db, log) {
     return n;
   });
   let bad = 0;
+  // What `keymanager logs verify` runs over the live entries: the walk with every hash recomputed.
   const verify = await rate(async () => {
-    let n = 0;
-    let previous = genesisHead(log).toString('hex');
-    for await (const e of readChain(db, log, 1, count)) {
-      if (nextHeadHex(previous, e.canonical) !== e.hash) bad++;
-      previous = e.hash;
-      n++;
-    }
-    return n;
+    const walk = await walkChain({
+      log,
+      pages: mergedPages([liveChainSource(db)], log, 1, count),
+      fromSeq: 1,
+      toSeq: count,
+      retainedFrom: 1,
+      startHead: genesisHead(log).toString('hex'),
+      knownHeads: new Map(),
+    });
+    bad = walk.problems.length;
+    return walk.entriesChecked;
   });
   return { count, bad, read, verify };
 }
@@ -294,9 +300,10 @@ async function reportWriter() {
         `(goal >= 200000: ${read.perSecond >= 200_000 ? 'meets' : 'BELOW'})`,
     );
     console.log(
-      `readChain with every hash recomputed: ${verify.perSecond.toFixed(0)} entries/s, ` +
-        `${verify.perCpuSecond.toFixed(0)} per CPU-second ` +
-        `(${((10 * verify.perSecond) / 1e6).toFixed(2)} million per 10 s)`,
+      `verification reading the live entries: ${verify.perSecond.toFixed(0)} entries/s, ` +
+        `${verify.perCpuSecond.toFixed(0)} per CPU-second, ` +
+        `${((10 * verify.perCpuSecond) / 1e6).toFixed(2)} million per 10 s on one core ` +
+        `(goal >= 1: ${verify.perCpuSecond >= 100_000 ? 'meets' : 'BELOW'})`,
     );
     if (bytesOn > 250 || read.perSecond < 200_000) process.exitCode = 1;
   } finally {

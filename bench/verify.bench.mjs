@@ -79,18 +79,21 @@ for (let count = CHECKPOINT_EVERY, n = 1; count <= ENTRIES; count += CHECKPOINT_
 }
 checkpoints.reverse();
 
-// Entries are made as a database source would hand them over: a fresh object per row.
+// Entries are made as a database source would hand them over: a fresh object per row, pages of 1024.
 const source = {
-  async *entries(log, fromSeq, toSeq) {
-    for (let seq = fromSeq; seq <= toSeq; seq++) {
-      yield {
-        log,
-        seq,
-        id: `log_${seq}`,
-        timestamp: '2026-01-01T00:00:00.000Z',
-        canonical: canonicals[(seq - 1) % DISTINCT],
-        hash: hashes[seq - 1],
-      };
+  async *pages(log, fromSeq, toSeq) {
+    for (let first = fromSeq; first <= toSeq; first += 1024) {
+      const page = [];
+      for (let seq = first; seq <= Math.min(toSeq, first + 1023); seq++)
+        page.push({
+          log,
+          seq,
+          id: `log_${seq}`,
+          timestamp: '2026-01-01T00:00:00.000Z',
+          canonical: canonicals[(seq - 1) % DISTINCT],
+          hash: hashes[seq - 1],
+        });
+      yield page;
     }
   },
 };

@@ -6,7 +6,8 @@
 export function boundedMemo<K, V>(compute: (key: K) => V, max: number): (key: K) => V {
   const memory = new Map<K, V>();
   return (key) => {
-    if (memory.has(key)) return memory.get(key)!;
+    const known = memory.get(key);
+    if (known !== undefined || memory.has(key)) return known as V;
     const value = compute(key);
     if (memory.size >= max) memory.clear();
     memory.set(key, value);

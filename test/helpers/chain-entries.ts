@@ -23,15 +23,17 @@ export function chainOf(
 }
 
 /**
- * Entries held in memory, yielded in the order they are kept (a tampered copy may hold them out of
- * order), limited to the asked range as a database source would be.
+ * Entries held in memory, handed over in the order they are kept (a tampered copy may hold them out of
+ * order), limited to the asked range as a database source would be, in pages of `pageSize` so the
+ * verifier's page boundaries fall among them.
  */
-export function arraySource(entries: readonly ChainEntry[]): ChainEntrySource {
+export function arraySource(entries: readonly ChainEntry[], pageSize = 7): ChainEntrySource {
   return {
-    async *entries(log, fromSeq, toSeq) {
-      for (const entry of entries) {
-        if (entry.log === log && entry.seq >= fromSeq && entry.seq <= toSeq) yield entry;
-      }
+    async *pages(log, fromSeq, toSeq) {
+      const asked = entries.filter(
+        (entry) => entry.log === log && entry.seq >= fromSeq && entry.seq <= toSeq,
+      );
+      for (let i = 0; i < asked.length; i += pageSize) yield asked.slice(i, i + pageSize);
     },
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import { archivedChainEntries, sha256 } from '../../src/logging/archive/archive-reader.js';
+import { archivedChainPages, sha256 } from '../../src/logging/archive/archive-reader.js';
 import { LOG_TABLES, logTableCodecs } from '../../src/logging/archive/archive-tables.js';
 import {
   CHAINED_LOGS,
@@ -15,6 +15,7 @@ import {
   saltDay,
   type ChainedLog,
 } from '../../src/logging/integrity/chain.js';
+import type { ChainEntry } from '../../src/logging/integrity/chain-entry.js';
 import { truncateIp } from '../../src/logging/integrity/redaction.js';
 import { ipBytes } from '../../src/logging/ip-filter.js';
 import { idBoundary } from '../../src/logging/log-entry.js';
@@ -131,6 +132,13 @@ describe.each(DIALECTS)('archives of chained logs on %s', (dialect) => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  async function archivedEntriesOf(log: ChainedLog, toSeq: number): Promise<ChainEntry[]> {
+    const entries: ChainEntry[] = [];
+    for await (const page of archivedChainPages(t.services.archives.store(), log, 1, toSeq))
+      entries.push(...page);
+    return entries;
+  }
+
   it('keeps chain positions and the day salt, and only the commitments the salt does not give', async () => {
     await t.services.archives.archiveDays([...CHAINED_LOGS], '2026-01-01');
     const manifest = JSON.parse(
@@ -163,7 +171,7 @@ describe.each(DIALECTS)('archives of chained logs on %s', (dialect) => {
     for (const log of CHAINED_LOGS) {
       let previous = genesisHead(log).toString('hex');
       const seqs: number[] = [];
-      for await (const entry of archivedChainEntries(t.services.archives.store(), log, 1, counts[log])) {
+      for (const entry of await archivedEntriesOf(log, counts[log])) {
         expect(nextHeadHex(previous, entry.canonical)).toBe(entry.hash);
         previous = entry.hash;
         seqs.push(entry.seq);
@@ -206,12 +214,7 @@ describe.each(DIALECTS)('archives of chained logs on %s', (dialect) => {
       expect(left).toEqual([]);
       let previous = genesisHead('api_calls').toString('hex');
       let breaks = 0;
-      for await (const entry of archivedChainEntries(
-        t.services.archives.store(),
-        'api_calls',
-        1,
-        counts.api_calls,
-      )) {
+      for (const entry of await archivedEntriesOf('api_calls', counts.api_calls)) {
         if (nextHeadHex(previous, entry.canonical) !== entry.hash) breaks++;
         previous = entry.hash;
       }

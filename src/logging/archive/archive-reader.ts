@@ -122,17 +122,17 @@ export async function readArchivePart(store: ArchiveStore, manifest: ArchiveMani
 }
 
 /**
- * Chain positions `fromSeq..toSeq` of `log` held by archives, in ascending order, for the verifier
- * (chain-entry.ts). Each entry's `hash` is recomputed along its part, except the last one's, which is
+ * Chain positions `fromSeq..toSeq` of `log` held by archives, in ascending order, a part per page, for
+ * the verifier (chain-entry.ts). Each entry's `hash` is recomputed along its part, except the last one's, which is
  * the head the manifest recorded when the part was written: an altered entry then breaks the chain at
  * its part's end, and an altered head before at its start.
  */
-export async function* archivedChainEntries(
+export async function* archivedChainPages(
   store: ArchiveStore,
   log: ChainedLog,
   fromSeq: number,
   toSeq: number,
-): AsyncGenerator<ChainEntry> {
+): AsyncGenerator<ChainEntry[]> {
   const parts = (await archiveManifests(store, log))
     .filter((m) => m.chain && m.chain.last_seq >= fromSeq && m.chain.first_seq <= toSeq)
     .sort((a, b) => a.chain!.first_seq - b.chain!.first_seq);
@@ -165,7 +165,7 @@ export async function* archivedChainEntries(
       });
     });
     entries.sort((a, b) => a.seq - b.seq);
-    yield* entries.splice(0);
+    yield entries.splice(0);
   }
 }
 
@@ -203,7 +203,7 @@ async function readUnchecked(store: ArchiveStore, manifest: ArchiveManifest): Pr
 }
 
 export function archivedChainEntrySource(store: ArchiveStore): ChainEntrySource {
-  return { entries: (log, fromSeq, toSeq) => archivedChainEntries(store, log, fromSeq, toSeq) };
+  return { pages: (log, fromSeq, toSeq) => archivedChainPages(store, log, fromSeq, toSeq) };
 }
 
 /**

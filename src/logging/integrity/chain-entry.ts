@@ -19,7 +19,11 @@ export interface ChainEntry {
   hash: string;
 }
 
-/** Chain positions `fromSeq..toSeq` (inclusive) of one log that a source holds, in ascending order. */
+/**
+ * Chain positions `fromSeq..toSeq` (inclusive) of one log that a source holds, in ascending order, a
+ * page at a time: verification goes through millions, and one await per page rather than per entry is
+ * a large part of its speed.
+ */
 export interface ChainEntrySource {
-  entries(log: ChainedLog, fromSeq: number, toSeq: number): AsyncIterable<ChainEntry>;
+  pages(log: ChainedLog, fromSeq: number, toSeq: number): AsyncIterable<readonly ChainEntry[]>;
 }

@@ -11,8 +11,8 @@ export interface KnownHead {
 
 export interface ChainWalkInput {
   log: ChainedLog;
-  /** Positions fromSeq..toSeq in ascending order (more than one entry per position is a problem). */
-  entries: AsyncIterable<ChainEntry>;
+  /** Positions fromSeq..toSeq in ascending order, in pages (more than one entry per position is a problem). */
+  pages: AsyncIterable<readonly ChainEntry[]>;
   fromSeq: number;
   toSeq: number;
   /** Positions below this may be absent: retention deleted them. */
@@ -85,98 +85,102 @@ export async function walkChain(input: ChainWalkInput): Promise<ChainWalkResult>
   };
 
   try {
-    for await (const entry of input.entries) {
-      checked++;
-      if (
-        typeof entry.canonical !== 'string' ||
-        typeof entry.hash !== 'string' ||
-        !Number.isSafeInteger(entry.seq)
-      ) {
-        report('entry_unreadable', entry, 'the entry lacks its canonical form, head or position');
-        continue;
-      }
-      if (entry.log !== log) {
-        report('entry_inserted', entry, `an entry of log ${entry.log} among this log's entries`);
-        continue;
-      }
-      if (entry.seq < expected) {
-        if (previous && entry.seq === previous.seq) {
-          const same = entry.canonical === previous.canonical && entry.hash === previous.hash;
-          report(
-            same ? 'entry_duplicated' : 'entry_inserted',
-            entry,
-            same ? `entry ${entry.seq} appears twice` : `a second, different entry at position ${entry.seq}`,
-          );
-        } else {
-          report('entry_reordered', entry, `entry ${entry.seq} comes after entry ${previous?.seq ?? '?'}`);
+    for await (const page of input.pages) {
+      for (const entry of page) {
+        checked++;
+        if (
+          typeof entry.canonical !== 'string' ||
+          typeof entry.hash !== 'string' ||
+          !Number.isSafeInteger(entry.seq)
+        ) {
+          report('entry_unreadable', entry, 'the entry lacks its canonical form, head or position');
+          continue;
         }
-        continue;
-      }
-      if (entry.seq > expected) {
-        deleted(expected, entry.seq - 1);
-        if (suspect) judgeAlone(suspect);
-        suspect = null;
-        running = knownHeads.get(entry.seq - 1)?.head ?? null;
-        expected = entry.seq;
-        headAfterSwap = null;
-      }
-      if (suspect) {
-        const { entry: earlier, before }: Suspect = suspect;
-        const { previous: forged }: Suspect = suspect;
-        suspect = null;
-        if (nextHeadHex(earlier.hash, entry.canonical) === entry.hash) {
-          judgeAlone({ entry: earlier, before, previous: forged });
-        } else if (nextHeadHex(before, entry.canonical) === entry.hash) {
-          if (nextHeadHex(entry.hash, earlier.canonical) === earlier.hash) {
-            report('entry_reordered', earlier, `entries ${earlier.seq} and ${entry.seq} were swapped`);
-            headAfterSwap = earlier.hash;
+        if (entry.log !== log) {
+          report('entry_inserted', entry, `an entry of log ${entry.log} among this log's entries`);
+          continue;
+        }
+        if (entry.seq < expected) {
+          if (previous && entry.seq === previous.seq) {
+            const same = entry.canonical === previous.canonical && entry.hash === previous.hash;
+            report(
+              same ? 'entry_duplicated' : 'entry_inserted',
+              entry,
+              same
+                ? `entry ${entry.seq} appears twice`
+                : `a second, different entry at position ${entry.seq}`,
+            );
           } else {
-            report('entry_inserted', earlier, 'the chain does not hold it: the next entry chains past it');
+            report('entry_reordered', entry, `entry ${entry.seq} comes after entry ${previous?.seq ?? '?'}`);
           }
-          running = before;
+          continue;
+        }
+        if (entry.seq > expected) {
+          deleted(expected, entry.seq - 1);
+          if (suspect) judgeAlone(suspect);
+          suspect = null;
+          running = knownHeads.get(entry.seq - 1)?.head ?? null;
+          expected = entry.seq;
+          headAfterSwap = null;
+        }
+        if (suspect) {
+          const { entry: earlier, before }: Suspect = suspect;
+          const { previous: forged }: Suspect = suspect;
+          suspect = null;
+          if (nextHeadHex(earlier.hash, entry.canonical) === entry.hash) {
+            judgeAlone({ entry: earlier, before, previous: forged });
+          } else if (nextHeadHex(before, entry.canonical) === entry.hash) {
+            if (nextHeadHex(entry.hash, earlier.canonical) === earlier.hash) {
+              report('entry_reordered', earlier, `entries ${earlier.seq} and ${entry.seq} were swapped`);
+              headAfterSwap = earlier.hash;
+            } else {
+              report('entry_inserted', earlier, 'the chain does not hold it: the next entry chains past it');
+            }
+            running = before;
+          } else {
+            report(
+              'entry_modified',
+              earlier,
+              'it does not chain from the entry before it (changed, or moved here)',
+            );
+          }
+        }
+        if (running === null) {
+          previousBefore = null;
+          // The first entry after a deleted stretch with no signed head: its own head is taken as given.
+          running = entry.hash;
         } else {
-          report(
-            'entry_modified',
-            earlier,
-            'it does not chain from the entry before it (changed, or moved here)',
-          );
+          const computed = nextHeadHex(running, entry.canonical);
+          if (computed !== entry.hash) {
+            const chainedPrevious = previous && previousBefore !== null && previous.seq === entry.seq - 1;
+            suspect = {
+              entry,
+              before: running,
+              previous: chainedPrevious ? { entry: previous!, before: previousBefore! } : null,
+            };
+          }
+          previousBefore = running;
+          running = headAfterSwap ?? entry.hash;
+          headAfterSwap = null;
         }
-      }
-      if (running === null) {
-        previousBefore = null;
-        // The first entry after a deleted stretch with no signed head: its own head is taken as given.
-        running = entry.hash;
-      } else {
-        const computed = nextHeadHex(running, entry.canonical);
-        if (computed !== entry.hash) {
-          const chainedPrevious = previous && previousBefore !== null && previous.seq === entry.seq - 1;
-          suspect = {
-            entry,
-            before: running,
-            previous: chainedPrevious ? { entry: previous!, before: previousBefore! } : null,
-          };
+        if (entry.seq > toSeq)
+          report('entry_inserted', entry, `position ${entry.seq} is past the chain's count ${toSeq}`);
+        const known = knownHeads.get(entry.seq);
+        if (known && known.head !== running) {
+          problems.push({
+            log,
+            kind: 'head_mismatch',
+            seq: entry.seq,
+            ...(known.checkpoint !== undefined && { checkpoint: known.checkpoint }),
+            message:
+              known.checkpoint !== undefined
+                ? `the entries up to ${entry.seq} hash to another head than checkpoint ${known.checkpoint} signed`
+                : `the entries up to ${entry.seq} hash to another head than the head row records`,
+          });
         }
-        previousBefore = running;
-        running = headAfterSwap ?? entry.hash;
-        headAfterSwap = null;
+        expected = entry.seq + 1;
+        previous = entry;
       }
-      if (entry.seq > toSeq)
-        report('entry_inserted', entry, `position ${entry.seq} is past the chain's count ${toSeq}`);
-      const known = knownHeads.get(entry.seq);
-      if (known && known.head !== running) {
-        problems.push({
-          log,
-          kind: 'head_mismatch',
-          seq: entry.seq,
-          ...(known.checkpoint !== undefined && { checkpoint: known.checkpoint }),
-          message:
-            known.checkpoint !== undefined
-              ? `the entries up to ${entry.seq} hash to another head than checkpoint ${known.checkpoint} signed`
-              : `the entries up to ${entry.seq} hash to another head than the head row records`,
-        });
-      }
-      expected = entry.seq + 1;
-      previous = entry;
     }
   } catch (error) {
     problems.push({

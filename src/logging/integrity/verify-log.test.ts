@@ -97,10 +97,10 @@ describe('verifying a log from its sources', () => {
 
   it('reports a source that fails as unreadable from where it stopped', async () => {
     const failing: ChainEntrySource = {
-      async *entries(log, from, to) {
+      async *pages(log, from, to) {
         for (const entry of entries) {
           if (entry.seq > 30) throw new Error('archive day 2026-01-01 is corrupt');
-          if (entry.log === log && entry.seq >= from && entry.seq <= to) yield entry;
+          if (entry.log === log && entry.seq >= from && entry.seq <= to) yield [entry];
         }
       },
     };

@@ -25,40 +25,85 @@ export interface VerifyLogInput {
   now?: Date;
 }
 
+/** One source's pages read an entry at a time: `current` is synchronous until a page runs out. */
+class PageCursor {
+  private page: readonly ChainEntry[] = [];
+  private index = 0;
+  private done = false;
+  private readonly pages: AsyncIterator<readonly ChainEntry[]>;
+
+  constructor(pages: AsyncIterable<readonly ChainEntry[]>) {
+    this.pages = pages[Symbol.asyncIterator]();
+  }
+
+  get current(): ChainEntry | undefined {
+    return this.page[this.index];
+  }
+
+  get needsPage(): boolean {
+    return !this.done && this.index >= this.page.length;
+  }
+
+  async nextPage(): Promise<void> {
+    while (this.needsPage) {
+      const next = await this.pages.next();
+      if (next.done) this.done = true;
+      else [this.page, this.index] = [next.value, 0];
+    }
+  }
+
+  advance(): void {
+    this.index++;
+  }
+}
+
+const MERGED_PAGE = 1024;
+
 /**
- * The entries of every source in chain order. Sources overlap (an archive restored next to entries
- * still in the database): a position they hold identically is yielded once, different ones both.
+ * The entries of every source in chain order, in pages. Sources overlap (an archive restored next to
+ * entries still in the database): a position they hold identically is yielded once, different ones both.
  */
-export async function* mergedEntries(
+export async function* mergedPages(
   sources: readonly ChainEntrySource[],
   log: ChainedLog,
   fromSeq: number,
   toSeq: number,
-): AsyncGenerator<ChainEntry> {
+): AsyncGenerator<readonly ChainEntry[]> {
   if (sources.length === 1) {
-    yield* sources[0]!.entries(log, fromSeq, toSeq);
+    yield* sources[0]!.pages(log, fromSeq, toSeq);
     return;
   }
-  const iterators = sources.map((source) => source.entries(log, fromSeq, toSeq)[Symbol.asyncIterator]());
-  const heads = await Promise.all(iterators.map((iterator) => iterator.next()));
+  const cursors = sources.map((source) => new PageCursor(source.pages(log, fromSeq, toSeq)));
+  await Promise.all(cursors.map((cursor) => cursor.nextPage()));
+  let out: ChainEntry[] = [];
   for (;;) {
-    let lowest = -1;
-    for (const [i, next] of heads.entries()) {
-      if (next.done) continue;
-      if (lowest < 0 || next.value.seq < (heads[lowest]!.value as ChainEntry).seq) lowest = i;
+    let entry: ChainEntry | undefined;
+    for (const cursor of cursors) {
+      const candidate = cursor.current;
+      if (candidate && (!entry || candidate.seq < entry.seq)) entry = candidate;
     }
-    if (lowest < 0) return;
-    const entry = heads[lowest]!.value as ChainEntry;
-    yield entry;
-    for (const [i, next] of heads.entries()) {
-      if (next.done) continue;
-      const other = next.value;
+    if (!entry) break;
+    out.push(entry);
+    for (const cursor of cursors) {
+      const other = cursor.current;
       const same =
-        i === lowest ||
-        (other.seq === entry.seq && other.canonical === entry.canonical && other.hash === entry.hash);
-      if (same) heads[i] = await iterators[i]!.next();
+        other === entry ||
+        (other?.seq === entry.seq && other.canonical === entry.canonical && other.hash === entry.hash);
+      if (!same) continue;
+      cursor.advance();
+      if (cursor.needsPage) {
+        // What is merged so far goes out first, so a source failing here is reported where it failed.
+        if (out.length > 0) yield out;
+        out = [];
+        await cursor.nextPage();
+      }
+    }
+    if (out.length >= MERGED_PAGE) {
+      yield out;
+      out = [];
     }
   }
+  if (out.length > 0) yield out;
 }
 
 /** Heads the chain must reach: each trusted checkpoint's, where its kept part starts, and the head row's. */
@@ -131,7 +176,7 @@ export async function verifyLog(
   if (fromSeq <= toSeq && input.sources.length > 0) {
     const walk = await walkChain({
       log,
-      entries: mergedEntries(input.sources, log, fromSeq, toSeq),
+      pages: mergedPages(input.sources, log, fromSeq, toSeq),
       fromSeq,
       toSeq,
       retainedFrom,
