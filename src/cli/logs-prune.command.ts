@@ -24,8 +24,9 @@ function line(outcome: PruneOutcome, dryRun: boolean): string {
 }
 
 /**
- * `logs prune`: what the job does, now, for one log or all; with --dry-run only the counts. A log whose
- * archive failed keeps everything and makes the command fail after the others are done.
+ * `logs prune`: what the job does, now, for one log or all: retention, then anonymization past each
+ * log's `anonymize_after_days`; with --dry-run only the retention counts. A log whose archive failed
+ * keeps everything and makes the command fail after the others are done.
  */
 export async function pruneLogsAction(
   config: Config,
@@ -45,6 +46,14 @@ export async function pruneLogsAction(
       actor: 'cli',
     });
     stdout.write(outcomes.map((outcome) => line(outcome, dryRun)).join('\n') + '\n');
+    if (!dryRun) {
+      // What the job does after pruning: entries past `anonymize_after_days` lose their full address.
+      const anonymized = await services.logAnonymizer.run();
+      const lines = Object.entries(anonymized)
+        .filter(([name]) => log === undefined || name === log)
+        .map(([name, count]) => `${cliName(name)}: ${count} ${count === 1 ? 'entry' : 'entries'} anonymized`);
+      if (lines.length) stdout.write(lines.join('\n') + '\n');
+    }
     const failed = outcomes.filter((outcome) => outcome.error);
     if (failed.length) {
       throw new Error(

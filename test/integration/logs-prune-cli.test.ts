@@ -115,4 +115,19 @@ describe.each(DIALECTS)('keymanager logs prune on %s', (dialect) => {
     expect(stdout).toMatch(/^failed-api-calls: 1 entry before \S+ deleted/m);
     expect(await stored()).toEqual({ api_call_log: 1, blocked_log: 1 });
   });
+
+  it('anonymizes what is past anonymize_after_days, as the job does after pruning', async () => {
+    const response = await t.request({
+      method: 'PUT',
+      url: '/api/v1/settings/logging',
+      payload: { anonymize_after_days: { blocked: 1 } },
+    });
+    expect(response.statusCode).toBe(200);
+    const { stdout, error } = await run(config, ['prune', '--log', 'blocked']);
+    expect(error).toBeUndefined();
+    expect(stdout).toMatch(/^blocked: 1 entry anonymized$/m);
+    expect(stdout).not.toMatch(/^api-calls: .* anonymized/m);
+    const { rows } = await sql<{ ip: string }>`select ip from blocked_log`.execute(t.services.core.db);
+    expect(rows.map((row) => row.ip)).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.0\/24$|::\/48$/)]);
+  });
 });
