@@ -233,4 +233,26 @@ describe.each(DIALECTS)('log archives on %s', (dialect) => {
     expect(report).toEqual({ files: 2, restored: 2, skipped: 0 });
     expect((await apiList(t, 'api-calls')).map((e) => e.id)).toEqual([evening.id, morning.id]);
   });
+
+  it('two archive runs at once cannot overwrite each other: one writes the part, the other fails', async () => {
+    const seeder = requestLogSeeder('2025-10-20T06:00:00.000Z');
+    const entries = [seeder.apiCall({ ip: '192.0.2.3' }), seeder.apiCall({ ip: '192.0.2.4' })];
+    await seedRequestLogs(t, entries);
+    const bound = idBoundary('log', END_OF_2025, false);
+    const runs = await Promise.allSettled([
+      t.services.archives.archiveBefore('api_calls', bound),
+      t.services.archives.archiveBefore('api_calls', bound),
+    ]);
+    const written = runs.filter((r) => r.status === 'fulfilled').flatMap((r) => r.value);
+    const failed = runs.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
+    expect(written.map((p) => [p.file, p.entries])).toEqual([['api_calls/2025-10-20.ndjson.gz', 2]]);
+    expect(failed).toEqual([expect.stringContaining('api_calls/2025-10-20.ndjson.gz already exists in')]);
+    // The part that stayed holds both entries and matches its manifest: restore brings them back.
+    await deleteBefore(t, END_OF_2025);
+    const report = await t.services.archives.restore(['api_calls'], '2025-10-20', '2025-10-20');
+    expect(report).toEqual({ files: 1, restored: 2, skipped: 0 });
+    expect(fs.readdirSync(path.join(dir, 'archive', 'api_calls')).some((f) => f.includes('.tmp-'))).toBe(
+      false,
+    );
+  });
 });

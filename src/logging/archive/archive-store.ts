@@ -5,11 +5,15 @@ import path from 'node:path';
 /**
  * Where archives are kept: names are `/`-separated paths (`api_calls/2026-01-31.ndjson.gz`). A `put`
  * is all or nothing: a reader never sees part of an object, so a manifest (written after its data
- * file) only exists once its archive is complete.
+ * file) only exists once its archive is complete. A `put` never replaces an object: two archive runs
+ * at once (the server's job and `keymanager logs archive`, or two servers) that chose the same part
+ * cannot overwrite each other's entries; the later one fails and its log keeps everything until the
+ * next run.
  */
 export interface ArchiveStore {
   /** Where the archives go, for messages: never a secret. */
   location: string;
+  /** Rejects with ArchiveObjectExistsError when `name` is already there. */
   put(name: string, body: Buffer): Promise<void>;
   /** Null when there is no such object. */
   get(name: string): Promise<Buffer | null>;
@@ -17,7 +21,16 @@ export interface ArchiveStore {
   list(prefix: string): Promise<string[]>;
 }
 
-/** A directory: each file is written to a temporary name beside it, synced, then renamed into place. */
+export class ArchiveObjectExistsError extends Error {
+  constructor(name: string, location: string) {
+    super(`${name} already exists in ${location}: another archive run wrote it`);
+  }
+}
+
+/**
+ * A directory: each file is written to a temporary name beside it, synced, then hard-linked into place
+ * (a link, unlike a rename, fails when the name exists).
+ */
 export function directoryArchiveStore(dir: string): ArchiveStore {
   const root = path.resolve(dir);
   const fileOf = (name: string) => {
@@ -55,10 +68,13 @@ export function directoryArchiveStore(dir: string): ArchiveStore {
         await handle.close();
       }
       try {
-        await fs.rename(temporary, file);
+        await fs.link(temporary, file);
       } catch (error) {
-        await fs.rm(temporary, { force: true });
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new ArchiveObjectExistsError(name, root);
         throw error;
+      } finally {
+        await fs.rm(temporary, { force: true });
       }
     },
     async get(name) {

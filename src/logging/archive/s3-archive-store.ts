@@ -8,7 +8,7 @@ import {
   type ObjectLockRetentionMode,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import type { ArchiveStore } from './archive-store.js';
+import { ArchiveObjectExistsError, type ArchiveStore } from './archive-store.js';
 
 /**
  * Archives in S3-compatible object storage. `KM_ARCHIVE_S3_URL` is either `s3://bucket/prefix`
@@ -151,6 +151,8 @@ export function s3ArchiveStore(
             ContentType: name.endsWith('.json') ? 'application/json' : 'application/gzip',
             // Object Lock puts require an integrity header.
             ContentMD5: createHash('md5').update(body).digest('base64'),
+            // Never replace an object (ArchiveStore.put): a conditional write where the service has them.
+            IfNoneMatch: '*',
             ...(retention && {
               ObjectLockMode: retention.mode,
               ObjectLockRetainUntilDate: retainUntil(retention, now()),
@@ -158,6 +160,8 @@ export function s3ArchiveStore(
           }),
         );
       } catch (error) {
+        if ((error as { name?: string }).name === 'PreconditionFailed')
+          throw new ArchiveObjectExistsError(name, location.display);
         throw failure(`writing ${name} to`, error);
       }
     },
