@@ -123,9 +123,9 @@ export async function readArchivePart(store: ArchiveStore, manifest: ArchiveMani
 
 /**
  * Chain positions `fromSeq..toSeq` of `log` held by archives, in ascending order, a part per page, for
- * the verifier (chain-entry.ts). Each entry's `hash` is recomputed along its part, except the last one's, which is
- * the head the manifest recorded when the part was written: an altered entry then breaks the chain at
- * its part's end, and an altered head before at its start.
+ * the verifier (chain-entry.ts). Each entry's `hash` is recomputed along its part, except the last
+ * one's, which is the head the manifest recorded when the part was written: an altered entry then
+ * breaks the chain at its part's end, and an altered head before at its start.
  */
 export async function* archivedChainPages(
   store: ArchiveStore,
