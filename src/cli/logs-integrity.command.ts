@@ -27,6 +27,7 @@ interface CheckpointOptions {
   to?: string;
   publicKey?: string;
   checkpoints?: string;
+  expectRecent?: boolean;
 }
 
 const LOG_OPTION = 'activity, api-calls, failed-api-calls or blocked';
@@ -172,6 +173,7 @@ export function verifyAction(
       publicKey,
       ...(copy && { copy }),
       sources: command.sources(services),
+      ...(options.expectRecent && { now: services.core.clock.now() }),
     });
     for (const problem of problems) await write(io.stdout, problemLine(problem) + '\n');
     for (const s of summaries) {
@@ -227,5 +229,9 @@ export function registerLogIntegrityCommands(
     .option('--to <time>', 'up to the last checkpoint at or before this ISO 8601 time')
     .option('--public-key <file>', 'the PEM public key to check signatures with (default: this server’s)')
     .option('--checkpoints <file>', 'an exported copy of the checkpoints (NDJSON) to verify against')
+    .option(
+      '--expect-recent',
+      'the server is running: a newest checkpoint older than two intervals is a gap (for monitoring)',
+    )
     .action((options: CheckpointOptions) => verifyAction(config(), options, io, command));
 }

@@ -161,3 +161,36 @@ describe.each(DIALECTS)('keymanager logs checkpoints and verify on %s', (dialect
     ).toBe('--to must not be before from');
   });
 });
+
+describe.each(DIALECTS)('keymanager logs verify --expect-recent on %s', (dialect) => {
+  let t: TestContext;
+  let config: Config;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-verify-recent-'));
+    t = await createTestApp(dialect, (c) => {
+      if (c.database.kind === 'sqlite') c.database = { kind: 'sqlite', file: path.join(dir, 'km.db') };
+      config = c;
+    });
+    // Checkpoints that stopped ten minutes ago (a stopped job, or the newest ones removed).
+    t.clock.set(new Date(Date.now() - 10 * 60_000));
+    for (let i = 0; i < 3; i++) {
+      await t.services.integrity!.job.runOnce();
+      t.clock.advance(60_000);
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports checkpoints that stopped as a gap only when told the server is running', async () => {
+    expect((await run(config, ['verify', '--log', 'blocked'])).error).toBeUndefined();
+    const { stdout, error } = await run(config, ['verify', '--log', 'blocked', '--expect-recent']);
+    expect(error).toBe('verification found 1 problem');
+    expect(stdout).toMatch(
+      /^blocked checkpoint_gap checkpoint 3: the newest checkpoint ends \S+, more than two intervals ago$/m,
+    );
+  });
+});

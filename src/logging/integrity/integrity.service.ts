@@ -24,6 +24,11 @@ export interface VerifyRequest {
   /** An exported copy of the checkpoints to verify against instead of the stored ones. */
   copy?: readonly SignedCheckpoint[];
   sources: readonly ChainEntrySource[];
+  /**
+   * Checkpoints are expected to be current at this instant (a running server): a newest checkpoint
+   * older than two intervals is then a gap, as when checkpoints stopped or the newest were removed.
+   */
+  now?: Date;
 }
 
 /** Opaque to clients: the log and number of the last checkpoint of a page. */
@@ -106,6 +111,7 @@ export function createIntegrityService(deps: { checkpoints: CheckpointRepository
         sources: request.sources,
         intervalSeconds: deps.intervalSeconds,
         partial: Boolean(range.from),
+        ...(request.now && !range.to && { now: request.now }),
       });
       problems.push(...result.problems);
       if (request.copy)
