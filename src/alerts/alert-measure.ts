@@ -30,6 +30,11 @@ export const METRIC_SPOOLED = 'log_entries_spooled';
 export const METRIC_DATABASE_BYTES = 'database_bytes';
 /** Activity entries read per evaluation of the sensitive-action rule at most. */
 const ACTIVITY_LIMIT = 5_000;
+const LOG_LABELS = {
+  'api-calls': 'API calls',
+  'failed-api-calls': 'failed API calls',
+  blocked: 'blocked requests',
+} as const;
 /** A code no dictionary gives: a filter on a route pattern never logged matches nothing. */
 const NO_CODE = -1;
 
@@ -98,7 +103,8 @@ export function createAlertMeasure(deps: MeasureDeps) {
     db.transaction().setIsolationLevel('repeatable read').execute(fn);
 
   async function custom(c: Extract<Condition, { type: 'custom' }>, w: Window): Promise<Breach[]> {
-    const label = `${c.log} ${JSON.stringify(c.filters)}`;
+    const filters = Object.entries(c.filters).map(([k, v]) => `${k}=${String(v)}`);
+    const label = `${LOG_LABELS[c.log]}${filters.length ? ` with ${filters.join(', ')}` : ''}`;
     if (c.group_by === 'ip') {
       const rows =
         c.log === 'blocked'
@@ -199,13 +205,13 @@ export function createAlertMeasure(deps: MeasureDeps) {
         });
       case 'log_pipeline':
         return pipelineBreaches(condition, {
-          dropped: counterIncrease(await repository.measurements(METRIC_DROPPED, since)),
-          spooled: counterIncrease(await repository.measurements(METRIC_SPOOLED, since)),
+          dropped: counterIncrease(await repository.measurements(METRIC_DROPPED, since, now.toISOString())),
+          spooled: counterIncrease(await repository.measurements(METRIC_SPOOLED, since, now.toISOString())),
         });
       case 'storage_growth':
         return storageGrowthBreaches(
           condition,
-          gaugeGrowth(await repository.measurements(METRIC_DATABASE_BYTES, since)),
+          gaugeGrowth(await repository.measurements(METRIC_DATABASE_BYTES, since, now.toISOString())),
         );
       case 'custom':
         return custom(condition, w);

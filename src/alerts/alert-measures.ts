@@ -219,7 +219,7 @@ export function customBreaches(
     const value = c.metric === 'rate' ? (g.volume === 0 ? 0 : g.matching / g.volume) : g.matching;
     const volume = c.metric === 'rate' ? g.volume : g.matching;
     if (!breaches(value, c.threshold, volume, c.min_volume)) continue;
-    const where = g.group ? ` from ${g.group}` : '';
+    const where = g.group ? ` (${g.group})` : '';
     const measured =
       c.metric === 'rate' ? `${percent(value)} (${g.matching} of ${g.volume})` : String(g.matching);
     const limit = c.metric === 'rate' ? percent(c.threshold) : String(c.threshold);

@@ -330,12 +330,13 @@ export function createAlertRepository(db: Db) {
     },
 
     /** Samples of a metric from `since` on, oldest first, with each source's last sample before `since`. */
-    async measurements(metric: string, since: string, tx: Executor = db) {
+    async measurements(metric: string, since: string, until: string, tx: Executor = db) {
       const within = await t(tx)
         .selectFrom('alert_measurements')
         .select(['source', 'measured_at', 'value'])
         .where('metric', '=', metric)
         .where('measured_at', '>=', since)
+        .where('measured_at', '<=', until)
         .orderBy('measured_at')
         .execute();
       const before = await t(tx)
