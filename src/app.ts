@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { accessRoutes } from './access/access.routes.js';
 import { registerAuthentication } from './access/authenticate.js';
+import { alertRoutes } from './alerts/alert.routes.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { registerRequestMetrics } from './http/metrics.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   if (services.integrity) {
     await app.register(integrityRoutes(services.integrity, services.activity), { prefix: '/api/v1' });
   }
+  await app.register(alertRoutes(services.alerts, services.activity), { prefix: '/api/v1' });
   await app.register(apiCallHistoryRoutes(services.requestLogs.query, services.activity), {
     prefix: '/api/v1',
   });

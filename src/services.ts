@@ -1,4 +1,5 @@
 import { createAdminService } from './access/admin.service.js';
+import { createAlerts } from './alerts/alerts.js';
 import { createApiKeyService } from './access/api-key.service.js';
 import { createSessionService } from './access/session.service.js';
 import type { Config } from './config/config.js';
@@ -100,6 +101,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     config.retention.intervalSeconds * 1000,
     logAnonymizer,
   );
+  const alerts = createAlerts(core, { registry: metrics.registry, rollups: analytics.rollups });
+  try {
+    await alerts.rules.seedBuiltins();
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -125,12 +133,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     security,
     logAnonymizer,
     archives,
+    alerts,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
       await analytics.job.stop();
       await integrity?.job.stop();
       await retentionJob.stop();
+      await alerts.job.stop();
+      alerts.close();
       await security.close();
       archives.close();
       await database.destroy();

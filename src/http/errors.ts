@@ -17,6 +17,10 @@ export const ERROR_CATALOGUE = {
   ERR_FORBIDDEN: { status: 403, message: 'The request was refused.' },
   ERR_NOT_FOUND: { status: 404, message: 'The resource does not exist.' },
   ERR_CONFLICT: { status: 409, message: 'The resource conflicts with an existing one.' },
+  ERR_ALERT_RULE_BUILTIN: {
+    status: 409,
+    message: 'A built-in alert rule cannot be deleted; disable it instead.',
+  },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed attempts; try again later.' },
   ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; try again later.' },

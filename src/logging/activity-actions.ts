@@ -45,6 +45,9 @@ export const ACTIVITY_ACTIONS = [
   'ALLOWLIST_ENTRY_ADDED',
   'ALLOWLIST_ENTRY_REMOVED',
   'RATE_LIMITS_UPDATED',
+  'ALERT_RULE_CREATED',
+  'ALERT_RULE_UPDATED',
+  'ALERT_RULE_DELETED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -62,6 +65,7 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'report',
   'security_rule',
   'allowlist_entry',
+  'alert_rule',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];
