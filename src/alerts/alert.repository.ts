@@ -190,6 +190,17 @@ export function createAlertRepository(db: Db) {
       return new Map(rows.map((r) => [r.group_key, String(r.started_at)]));
     },
 
+    /** The rules with an alert firing now or started since `since`: the only ones a quiet evaluation must look at. */
+    async rulesWithRecentAlerts(since: string, tx: Executor = db): Promise<Set<string>> {
+      const rows = await t(tx)
+        .selectFrom('alerts')
+        .select('rule_id')
+        .distinct()
+        .where((eb) => eb.or([eb('state', '=', 'firing'), eb('started_at', '>=', since)]))
+        .execute();
+      return new Set(rows.map((r) => r.rule_id));
+    },
+
     async insertAlert(row: AlertRecord, tx: Executor = db): Promise<void> {
       await t(tx)
         .insertInto('alerts')
@@ -315,17 +326,18 @@ export function createAlertRepository(db: Db) {
       await t(tx).deleteFrom('alert_evaluations').where('interval', '<', beforeInterval).execute();
     },
 
-    async recordMeasurement(
-      metric: string,
-      source: string,
-      at: string,
-      value: number,
+    async recordMeasurements(
+      rows: { metric: string; source: string; measured_at: string; value: number }[],
       tx: Executor = db,
     ): Promise<void> {
       await t(tx)
         .insertInto('alert_measurements')
-        .values({ metric, source, measured_at: at, value })
-        .onConflict((oc) => oc.columns(['metric', 'source', 'measured_at']).doUpdateSet({ value }))
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .columns(['metric', 'source', 'measured_at'])
+            .doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+        )
         .execute();
     },
 
