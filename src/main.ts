@@ -16,6 +16,8 @@ export async function serve(config: Config): Promise<void> {
   services.integrity?.job.start();
   // Deletes what the logging settings no longer retain, every KM_RETENTION_INTERVAL_SECONDS.
   services.retention.job.start();
+  // Sends webhook deliveries and licence emails from the outbox, and scans for expiring licences.
+  services.webhooks.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

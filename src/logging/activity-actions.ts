@@ -45,6 +45,13 @@ export const ACTIVITY_ACTIONS = [
   'ALLOWLIST_ENTRY_ADDED',
   'ALLOWLIST_ENTRY_REMOVED',
   'RATE_LIMITS_UPDATED',
+  'WEBHOOK_ENDPOINT_CREATED',
+  'WEBHOOK_ENDPOINT_UPDATED',
+  'WEBHOOK_ENDPOINT_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
+  'WEBHOOK_TEST_SENT',
+  'WEBHOOK_DELIVERY_RETRIED',
+  'EMAIL_TEMPLATE_UPDATED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -62,6 +69,8 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'report',
   'security_rule',
   'allowlist_entry',
+  'webhook_endpoint',
+  'email_template',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];
