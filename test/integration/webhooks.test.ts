@@ -87,6 +87,9 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
     expect(everything).not.toContain(created.secret);
     expect(everything).not.toContain(newSecret);
     const actions = (await activityRows(t)).filter((row) => row.resource_id === created.id);
+    expect(detailsOf(actions.at(-1)!)).toEqual({
+      signing_key: { before: created.secret_masked, after: `whsec_...${newSecret.slice(-4)}` },
+    });
     expect(actions.map((row) => row.action_type)).toEqual([
       'WEBHOOK_ENDPOINT_CREATED',
       'WEBHOOK_ENDPOINT_UPDATED',
@@ -401,6 +404,21 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
       url: `/api/v1/webhooks/${endpoint.id}/deliveries?cursor=nonsense`,
     });
     expect(bogusCursor.statusCode).toBe(422);
+  });
+
+  it("holds a disabled endpoint's queued deliveries until it is enabled again", async () => {
+    const endpoint = await createEndpoint({ events: ['customer.created'] });
+    await createCustomer(t, { name: 'First' });
+    const patch = (enabled: boolean) =>
+      t.request({ method: 'PATCH', url: `/api/v1/webhooks/${endpoint.id}`, payload: { enabled } });
+    expect((await patch(false)).json().enabled).toBe(false);
+    await createCustomer(t, { name: 'Second' });
+    await t.services.webhooks.job.runOnce();
+    expect(receiver.received).toHaveLength(0);
+    await patch(true);
+    await t.services.webhooks.job.runOnce();
+    // Queued before it was disabled: delivered now; the change made while disabled reached nobody.
+    expect(receiver.received.map((r) => JSON.parse(r.body).data.customer.name)).toEqual(['First']);
   });
 
   it('records endpoint deletion in the activity log', async () => {
