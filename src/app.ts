@@ -21,6 +21,8 @@ import { registerRequestLogging } from './logging/request-logging.js';
 import { registerSecurityLayer } from './security/security-layer.js';
 import { securityRoutes } from './security/security.routes.js';
 import { trustProxyOption } from './security/trust-proxy.js';
+import { emailTemplateRoutes } from './notifications/email-template.routes.js';
+import { webhookRoutes } from './webhooks/webhook.routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -74,6 +76,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }
   await app.register(alertRoutes(services.alerts, services.activity), { prefix: '/api/v1' });
   await app.register(apiCallHistoryRoutes(services.requestLogs.query, services.activity), {
+    prefix: '/api/v1',
+  });
+  await app.register(webhookRoutes(services.webhooks.service, services.activity), { prefix: '/api/v1' });
+  await app.register(emailTemplateRoutes(services.notifications.templates, services.activity), {
     prefix: '/api/v1',
   });
   await app.ready();

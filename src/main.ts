@@ -18,6 +18,8 @@ export async function serve(config: Config): Promise<void> {
   services.retention.job.start();
   // Evaluates the alert rules every KM_ALERT_EVAL_SECONDS; one process per interval does.
   services.alerts.job.start();
+  // Sends webhook deliveries and licence emails from the outbox, and scans for expiring licences.
+  services.webhooks.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -27,6 +27,9 @@ import { createSecurityRulesService } from './security/security-rules.service.js
 import { systemClock, type Clock } from './shared/clock.js';
 import type { CoreDeps } from './shared/deps.js';
 import { createIdGenerator } from './shared/ids.js';
+import { createNotifications } from './notifications/notifications.services.js';
+import { createEventOutbox } from './webhooks/event-outbox.js';
+import { createWebhooks } from './webhooks/webhooks.services.js';
 
 export interface ServiceOverrides {
   clock?: Clock;
@@ -79,8 +82,20 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const apiKeys = createApiKeyService(core);
   const admins = createAdminService(core);
   const sessions = createSessionService(core, admins);
-  const licensing = createLicensingServices(core);
+  // Licence, customer and product changes write their events here, in their own transaction.
+  const outbox = createEventOutbox(core);
+  const licensing = createLicensingServices(core, outbox);
   const requestLogs = createRequestLogs(core, metrics, loggingSettings, licensing.licenseKeys);
+  const notifications = createNotifications(core, {
+    outbox,
+    keyOf: (id) => licensing.licenses.repository.keyOf(id),
+  });
+  const webhooks = createWebhooks(core, {
+    outbox,
+    pipeline: requestLogs.pipeline,
+    settings: loggingSettings,
+    emails: notifications.sender,
+  });
   const analytics = createLogAnalytics(core);
   const logAnonymizer = createLogAnonymizer(core, loggingSettings);
   const integrity = signingKey ? createLogIntegrity(core, signingKey) : null;
@@ -134,8 +149,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logAnonymizer,
     archives,
     alerts,
+    outbox,
+    notifications,
+    webhooks,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
+      await webhooks.job.stop();
       await requestLogs.close();
       await analytics.job.stop();
       await integrity?.job.stop();
@@ -144,6 +163,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       alerts.close();
       await security.close();
       archives.close();
+      notifications.close();
       await database.destroy();
     },
   };

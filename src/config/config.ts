@@ -47,6 +47,18 @@ export interface Config {
     /** `KM_ALERT_EVAL_SECONDS` (default 60): how often alert rules are evaluated. */
     evalSeconds: number;
   };
+  events: {
+    /** `KM_EVENT_DELIVERY_SECONDS` (default 5): how often webhook deliveries and emails are sent. */
+    deliveryIntervalSeconds: number;
+    /** `KM_WEBHOOK_MAX_ATTEMPTS` (default 12): attempts of a delivery before it is given up. */
+    maxAttempts: number;
+    /** `KM_WEBHOOK_GIVE_UP_HOURS` (default 72): a delivery still failing this long after its event is given up. */
+    giveUpHours: number;
+    /** `KM_WEBHOOK_TIMEOUT_SECONDS` (default 10): how long one delivery waits for the receiver's answer. */
+    timeoutSeconds: number;
+    /** `KM_LICENSE_EXPIRING_DAYS` (default 14): `license.expiring` comes this many days before expiry. */
+    expiringDays: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -153,6 +165,13 @@ export function loadConfig(env: Env = process.env): Config {
     },
     alerts: {
       evalSeconds: integer(env, 'KM_ALERT_EVAL_SECONDS', 60, 1, 24 * 3600),
+    },
+    events: {
+      deliveryIntervalSeconds: integer(env, 'KM_EVENT_DELIVERY_SECONDS', 5, 1, 3600),
+      maxAttempts: integer(env, 'KM_WEBHOOK_MAX_ATTEMPTS', 12, 1, 100),
+      giveUpHours: integer(env, 'KM_WEBHOOK_GIVE_UP_HOURS', 72, 1, 30 * 24),
+      timeoutSeconds: integer(env, 'KM_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120),
+      expiringDays: integer(env, 'KM_LICENSE_EXPIRING_DAYS', 14, 1, 365),
     },
   };
 }

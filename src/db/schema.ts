@@ -362,6 +362,13 @@ export interface Database {
   log_chain_batches: LogChainBatchTable;
   log_chain_unsealed: LogChainUnsealedTable;
   log_checkpoints: LogCheckpointTable;
+  webhook_endpoints: WebhookEndpointTable;
+  domain_events: DomainEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
+  license_expiry_notices: LicenseExpiryNoticeTable;
+  email_template_versions: EmailTemplateVersionTable;
+  email_notifications: EmailNotificationTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -421,4 +428,90 @@ export interface LogCheckpointTable {
   previous: string | null;
   key: string;
   signature: string;
+}
+
+/** An event webhook endpoint (migration 0015); `secret` is the HMAC key, never selected for reads. */
+export interface WebhookEndpointTable {
+  id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of subscribed event types. */
+  events: Json;
+  enabled: number;
+  secret: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The transactional outbox: one row per business event, written with the change that caused it. */
+export interface DomainEventTable {
+  id: string;
+  type: string;
+  data: Json;
+  created_at: Timestamp;
+}
+
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  state: WebhookDeliveryState;
+  max_attempts: number;
+  attempts: number;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  response_status: number | null;
+  response_time_ms: number | null;
+  error: string | null;
+  delivered_at: Timestamp | null;
+  give_up_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveryAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  attempted_at: Timestamp;
+  response_status: number | null;
+  response_time_ms: number;
+  error: string | null;
+}
+
+export interface LicenseExpiryNoticeTable {
+  license_id: string;
+  kind: 'expiring' | 'expired';
+  expires_at: string;
+  created_at: Timestamp;
+}
+
+export interface EmailTemplateVersionTable {
+  id: string;
+  kind: string;
+  version: number;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export type EmailNotificationState = 'pending' | 'sent' | 'failed' | 'not_sent';
+
+export interface EmailNotificationTable {
+  id: string;
+  kind: string;
+  event_id: string | null;
+  license_id: string | null;
+  recipient: string;
+  variables: Json;
+  state: EmailNotificationState;
+  attempts: number;
+  next_attempt_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  error: string | null;
+  sent_at: Timestamp | null;
+  created_at: Timestamp;
 }

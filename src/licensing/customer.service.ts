@@ -7,6 +7,7 @@ import { toPage, type Page } from '../http/pagination.js';
 import { fieldChanges } from '../logging/activity-diff.js';
 import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { NO_EVENTS, type EventEmitter } from '../webhooks/event-outbox.js';
 import { createCustomerRepository } from './customer.repository.js';
 import type { CreateCustomerBody, Customer, Note, UpdateCustomerBody } from './customer.schemas.js';
 
@@ -26,7 +27,7 @@ const label = (customer: { id: string; name: string }) => `Customer ${customer.i
 /** Enough of a note for an auditor to recognise it; the note itself stays with the customer. */
 const NOTE_EXCERPT = 500;
 
-export function createCustomerService({ db, clock, ids }: CoreDeps) {
+export function createCustomerService({ db, clock, ids }: CoreDeps, events: EventEmitter = NO_EVENTS) {
   const repository = createCustomerRepository(db);
 
   async function get(id: string, tx: Executor = db): Promise<Customer> {
@@ -60,6 +61,7 @@ export function createCustomerService({ db, clock, ids }: CoreDeps) {
         resource: label(customer),
         details: { changes: fieldChanges({}, customer, AUDITED_FIELDS) },
       });
+      await events.emit(tx, { type: 'customer.created', data: { customer } });
       return customer;
     },
 
@@ -86,6 +88,7 @@ export function createCustomerService({ db, clock, ids }: CoreDeps) {
         resource: label(after),
         details: { changes: fieldChanges(before, after, AUDITED_FIELDS) },
       });
+      await events.emit(tx, { type: 'customer.updated', data: { customer: after } });
       return after;
     },
 
@@ -97,6 +100,7 @@ export function createCustomerService({ db, clock, ids }: CoreDeps) {
         details: { deleted: { name: before.name, email: before.email } },
       });
       if (!(await repository.delete(id, tx))) throw notFound('Customer');
+      await events.emit(tx, { type: 'customer.deleted', data: { customer: before } });
     },
 
     async addNote(

@@ -1,6 +1,8 @@
 import { parseJson } from '../db/json.js';
 import type { LicenseTable } from '../db/schema.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { NO_EVENTS, type EventEmitter } from '../webhooks/event-outbox.js';
+import { licenseEventData } from '../webhooks/webhook-events.js';
 import type { ActivateBody, LicenseSummary } from './license-api.schemas.js';
 import { decideLicense, effectiveStatus, type LicenseFailureCode } from './license-validation.js';
 import type { Activation } from './license.schemas.js';
@@ -34,7 +36,11 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; code: ApiFailureC
  * The licence API: the hot path. Each call reads the licence once by key (seat count included) and
  * decides with the pure `decideLicense`; failures come back as values for the route to answer.
  */
-export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: LicenseService) {
+export function createLicenseApiService(
+  { db, clock, ids }: CoreDeps,
+  licenses: LicenseService,
+  events: EventEmitter = NO_EVENTS,
+) {
   const { repository, activations } = licenses;
 
   return {
@@ -106,6 +112,27 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
               tx,
             );
         const used = seats.used + (seats.existingId ? 0 : 1);
+        // A machine checking in again is not a new activation.
+        if (!seats.existingId) {
+          await events.emit(tx, {
+            type: 'license.activated',
+            data: licenseEventData(
+              {
+                ...row,
+                key: input.license_key,
+                customer_id: row.customer_id ?? null,
+                status: effectiveStatus(row, now),
+              },
+              {
+                activation: {
+                  id: activation.id,
+                  fingerprint: activation.fingerprint,
+                  hostname: activation.hostname,
+                },
+              },
+            ),
+          });
+        }
         return { ok: true, value: { activation, license: summary(row, used, now) } } as const;
       });
     },
@@ -113,7 +140,19 @@ export function createLicenseApiService({ db, clock, ids }: CoreDeps, licenses: 
     async deactivate(key: string, fingerprint: string): Promise<Outcome<{ license: LoggedLicenseSummary }>> {
       const row = await repository.findByKeyWithMachine(key, undefined);
       if (!row) return { ok: false, code: 'ERR_LICENSE_NOT_FOUND' };
-      if (!(await activations.deleteByFingerprint(row.id, fingerprint))) {
+      // The seat is freed and its event recorded together.
+      const deleted = await db.transaction().execute(async (tx) => {
+        if (!(await activations.deleteByFingerprint(row.id, fingerprint, tx))) return false;
+        await events.emit(tx, {
+          type: 'license.deactivated',
+          data: licenseEventData(
+            { ...row, key, customer_id: row.customer_id ?? null, status: effectiveStatus(row, clock.now()) },
+            { activation: { fingerprint } },
+          ),
+        });
+        return true;
+      });
+      if (!deleted) {
         return { ok: false, code: 'ERR_ACTIVATION_NOT_FOUND' };
       }
       const used = Math.max(0, Number(row.activations_used ?? 0) - 1);

@@ -3,6 +3,8 @@ import { NO_ENTRY } from '../logging/activity.service.js';
 import { inTransaction } from '../db/transaction.js';
 import { AppError } from '../http/errors.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { NO_EVENTS, type EventEmitter } from '../webhooks/event-outbox.js';
+import { licenseEventData } from '../webhooks/webhook-events.js';
 import type { CustomerRepository } from './customer.repository.js';
 import {
   checkRows,
@@ -42,6 +44,7 @@ async function inChunks(ids: string[], lookup: (chunk: string[]) => Promise<Set<
 export function createLicenseBulkService(
   { db, clock, ids }: CoreDeps,
   deps: { licenses: LicenseService; products: ProductRepository; customers: CustomerRepository },
+  events: EventEmitter = NO_EVENTS,
 ) {
   const { repository } = deps.licenses;
 
@@ -93,7 +96,16 @@ export function createLicenseBulkService(
       const now = clock.now().toISOString();
       const rows = inputs.map((input) => newLicenseRow(input, ids.next('lic'), now));
       try {
-        await inTransaction(tx, (inner) => repository.insert(rows, inner));
+        await inTransaction(tx, async (inner) => {
+          await repository.insert(rows, inner);
+          await events.emit(
+            inner,
+            rows.map((row) => ({
+              type: 'license.created' as const,
+              data: licenseEventData(toLicense({ ...row, activations_used: 0 }, clock.now())),
+            })),
+          );
+        });
       } catch (error) {
         // A key taken by a concurrent request after the checks: still nothing was written.
         if (isUniqueViolation(error))

@@ -7,6 +7,8 @@ import { fieldChanges } from '../logging/activity-diff.js';
 import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import { maskLicenseKey } from '../logging/mask.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { NO_EVENTS, type EventEmitter } from '../webhooks/event-outbox.js';
+import { licenseEventData } from '../webhooks/webhook-events.js';
 import { createActivationRepository } from './activation.repository.js';
 import type { CustomerRepository } from './customer.repository.js';
 import { generateLicenseKey } from './license-key.js';
@@ -73,6 +75,12 @@ const TRANSITIONS: Record<'suspend' | 'unsuspend' | 'revoke', { from: LicenseSta
     revoke: { from: ['active', 'expired', 'suspended'], to: 'revoked' },
   };
 
+const TRANSITION_EVENTS = {
+  suspend: 'license.suspended',
+  unsuspend: 'license.unsuspended',
+  revoke: 'license.revoked',
+} as const;
+
 type NewLicenseRow = Omit<LicenseTable, 'features' | 'metadata'> & { features: string; metadata: string };
 
 /** The row a new licence starts as, whether created alone or imported. */
@@ -96,6 +104,7 @@ export function newLicenseRow(input: CreateLicenseBody, id: string, now: string)
 export function createLicenseService(
   { db, database, clock, ids }: CoreDeps,
   refs: { products: ProductRepository; customers: CustomerRepository },
+  events: EventEmitter = NO_EVENTS,
 ) {
   const repository = createLicenseRepository(db, database.dialect);
   const activations = createActivationRepository(db);
@@ -143,7 +152,9 @@ export function createLicenseService(
       { status: to, status_reason: to === 'active' ? null : reason, updated_at: clock.now().toISOString() },
       tx,
     );
-    return get(id, tx);
+    const license = await get(id, tx);
+    await events.emit(tx, { type: TRANSITION_EVENTS[action], data: licenseEventData(license, { reason }) });
+    return license;
   }
 
   return {
@@ -178,6 +189,7 @@ export function createLicenseService(
         resource: licenseLabel(license),
         details: { custom_key: input.key !== undefined, changes: fieldChanges({}, license, AUDITED_FIELDS) },
       });
+      await events.emit(tx, { type: 'license.created', data: licenseEventData(license) });
       return license;
     },
 
@@ -203,9 +215,11 @@ export function createLicenseService(
       );
       if (!updated) throw notFound('Licence');
       const after = await get(id, tx);
-      entry.note({
-        resource: licenseLabel(after),
-        details: { changes: fieldChanges(before, after, AUDITED_FIELDS) },
+      const changes = fieldChanges(before, after, AUDITED_FIELDS);
+      entry.note({ resource: licenseLabel(after), details: { changes } });
+      await events.emit(tx, {
+        type: 'license.updated',
+        data: licenseEventData(after, { changed_fields: Object.keys(changes) }),
       });
       return after;
     },
@@ -219,6 +233,7 @@ export function createLicenseService(
         },
       });
       if (!(await repository.delete(id, tx))) throw notFound('Licence');
+      await events.emit(tx, { type: 'license.deleted', data: licenseEventData(before) });
     },
 
     suspend: (id: string, reason: string, tx: Executor = db, entry = NO_ENTRY) =>
@@ -252,6 +267,12 @@ export function createLicenseService(
       if (!(await activations.deleteById(licenseId, activationId, tx))) {
         throw new AppError('ERR_ACTIVATION_NOT_FOUND');
       }
+      await events.emit(tx, {
+        type: 'license.deactivated',
+        data: licenseEventData(license, {
+          activation: { id: activationId, fingerprint: activation?.fingerprint ?? null },
+        }),
+      });
     },
   };
 }

@@ -7,6 +7,7 @@ import { toPage, type Page } from '../http/pagination.js';
 import { fieldChanges } from '../logging/activity-diff.js';
 import { NO_ENTRY, type ActivityEntry } from '../logging/activity.service.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { NO_EVENTS, type EventEmitter } from '../webhooks/event-outbox.js';
 import { createProductRepository } from './product.repository.js';
 import type { CreateProductBody, Product, UpdateProductBody } from './product.schemas.js';
 
@@ -27,7 +28,7 @@ const label = (product: { id: string; name: string }) => `Product ${product.id} 
 
 const codeTaken = () => new AppError('ERR_CONFLICT', 'A product with this code already exists.');
 
-export function createProductService({ db, clock, ids }: CoreDeps) {
+export function createProductService({ db, clock, ids }: CoreDeps, events: EventEmitter = NO_EVENTS) {
   const repository = createProductRepository(db);
 
   async function get(id: string, tx: Executor = db): Promise<Product> {
@@ -67,6 +68,7 @@ export function createProductService({ db, clock, ids }: CoreDeps) {
         resource: label(product),
         details: { changes: fieldChanges({}, product, AUDITED_FIELDS) },
       });
+      await events.emit(tx, { type: 'product.created', data: { product } });
       return product;
     },
 
@@ -99,6 +101,7 @@ export function createProductService({ db, clock, ids }: CoreDeps) {
         resource: label(after),
         details: { changes: fieldChanges(before, after, AUDITED_FIELDS) },
       });
+      await events.emit(tx, { type: 'product.updated', data: { product: after } });
       return after;
     },
 
@@ -109,6 +112,7 @@ export function createProductService({ db, clock, ids }: CoreDeps) {
       if (await repository.hasLicenses(id, tx)) throw inUse();
       try {
         if (!(await repository.delete(id, tx))) throw notFound('Product');
+        await events.emit(tx, { type: 'product.deleted', data: { product: before } });
       } catch (error) {
         // A licence created between the check and the delete is caught by the foreign key.
         if (isForeignKeyViolation(error)) throw inUse();

@@ -48,6 +48,13 @@ export const ACTIVITY_ACTIONS = [
   'ALERT_RULE_CREATED',
   'ALERT_RULE_UPDATED',
   'ALERT_RULE_DELETED',
+  'WEBHOOK_ENDPOINT_CREATED',
+  'WEBHOOK_ENDPOINT_UPDATED',
+  'WEBHOOK_ENDPOINT_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
+  'WEBHOOK_TEST_SENT',
+  'WEBHOOK_DELIVERY_RETRIED',
+  'EMAIL_TEMPLATE_UPDATED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -66,6 +73,8 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'security_rule',
   'allowlist_entry',
   'alert_rule',
+  'webhook_endpoint',
+  'email_template',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

@@ -19,6 +19,10 @@ import type {
 } from './security-types.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Top-level body fields that carry markup by design, left out of the body's attack check. */
+    markupBodyFields?: readonly string[];
+  }
   interface FastifyRequest {
     /** Set when the security layer answered the request itself: it belongs to the blocked log only. */
     securityBlocked: boolean;
@@ -279,11 +283,23 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     }
   }
 
+  /**
+   * A route whose fields hold markup by design (an email template's HTML body) names them in its
+   * config (`markupBodyFields`); those top-level fields are left out of the attack check, the rest of
+   * the body is inspected as usual. The route must then treat them as untrusted markup.
+   */
+  function bodyToInspect(request: FastifyRequest): unknown {
+    const fields = request.routeOptions.config.markupBodyFields;
+    const body = request.body;
+    if (!fields || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+    return Object.fromEntries(Object.entries(body).filter(([name]) => !fields.includes(name)));
+  }
+
   /** After the body is parsed, before authentication and validation. */
   async function onBody(request: FastifyRequest, reply: FastifyReply) {
     const facts = request.clientFacts;
     if (!facts || facts.allowlisted || request.body === undefined || request.body === null) return;
-    const attack = deps.detector.inspectBody(request.body);
+    const attack = deps.detector.inspectBody(bodyToInspect(request));
     if (attack) return block(request, reply, attack, facts);
     const licenseKey = (request.body as { license_key?: unknown }).license_key;
     if (typeof licenseKey === 'string' && licenseKey.length > 0) {

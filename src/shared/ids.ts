@@ -18,7 +18,12 @@ export type IdPrefix =
   | 'allow'
   | 'alrule'
   | 'alert'
-  | 'ntf';
+  | 'ntf'
+  | 'whk'
+  | 'evt'
+  | 'dlv'
+  | 'eml'
+  | 'etv';
 
 /** Type-prefixed, time-sortable ids (`lic_01J…`): what the API exposes and stores. */
 export interface IdGenerator {

@@ -12,6 +12,7 @@ import * as logChainColumns from './0010-log-chain-columns.js';
 import * as logCheckpoints from './0011-log-checkpoints.js';
 import * as logPartitions from './0012-log-partitions.js';
 import * as alerts from './0014-alerts.js';
+import * as webhooksAndEmailTemplates from './0015-webhooks-and-email-templates.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0011-log-checkpoints': logCheckpoints,
   '0012-log-partitions': logPartitions,
   '0014-alerts': alerts,
+  '0015-webhooks-and-email-templates': webhooksAndEmailTemplates,
 };
 
 export const migrationProvider: MigrationProvider = {
