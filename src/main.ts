@@ -16,6 +16,8 @@ export async function serve(config: Config): Promise<void> {
   services.integrity?.job.start();
   // Deletes what the logging settings no longer retain, every KM_RETENTION_INTERVAL_SECONDS.
   services.retention.job.start();
+  // Forwards new entries to the log sinks (SIEMs), each from its persisted cursor.
+  services.logSinks.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -19,6 +19,7 @@ import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
 import { createRetentionJob } from './logging/retention/retention.job.js';
 import { createRetentionService } from './logging/retention/retention.service.js';
+import { createLogSinks } from './logging/sinks/log-sinks.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import type { RedisRateLimitTime } from './security/rate-limit-stores.js';
 import { createSecurity } from './security/security.services.js';
@@ -100,6 +101,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     config.retention.intervalSeconds * 1000,
     logAnonymizer,
   );
+  const logSinks = createLogSinks(core, metrics);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -125,12 +127,14 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     security,
     logAnonymizer,
     archives,
+    logSinks,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await requestLogs.close();
       await analytics.job.stop();
       await integrity?.job.stop();
       await retentionJob.stop();
+      await logSinks.job.stop();
       await security.close();
       archives.close();
       await database.destroy();

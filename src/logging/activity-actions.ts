@@ -45,6 +45,11 @@ export const ACTIVITY_ACTIONS = [
   'ALLOWLIST_ENTRY_ADDED',
   'ALLOWLIST_ENTRY_REMOVED',
   'RATE_LIMITS_UPDATED',
+  'LOG_SINK_CREATED',
+  'LOG_SINK_UPDATED',
+  'LOG_SINK_DELETED',
+  'LOG_SINK_RESUMED',
+  'LOG_SINK_TESTED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -62,6 +67,7 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'report',
   'security_rule',
   'allowlist_entry',
+  'log_sink',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

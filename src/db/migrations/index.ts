@@ -11,6 +11,7 @@ import * as logChainHeads from './0009-log-chain-heads.js';
 import * as logChainColumns from './0010-log-chain-columns.js';
 import * as logCheckpoints from './0011-log-checkpoints.js';
 import * as logPartitions from './0012-log-partitions.js';
+import * as logSinks from './0013-log-sinks.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0010-log-chain-columns': logChainColumns,
   '0011-log-checkpoints': logCheckpoints,
   '0012-log-partitions': logPartitions,
+  '0013-log-sinks': logSinks,
 };
 
 export const migrationProvider: MigrationProvider = {
