@@ -100,12 +100,14 @@ export function escapeCefHeader(value: string): string {
 
 /** CEF extension values: `\` and `=` take a backslash, line breaks are `\n` and `\r`. */
 export function escapeCefValue(value: string): string {
-  return value
-    .replace(/[\\=]/g, (c) => `\\${c}`)
-    .replace(/\r/g, '\\r')
-    .replace(/\n/g, '\\n')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/g, ' ');
+  return (
+    value
+      .replace(/[\\=]/g, (c) => `\\${c}`)
+      .replace(/\r/g, '\\r')
+      .replace(/\n/g, '\\n')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
+  );
 }
 
 const CEF_SEVERITY: Record<SinkLog, number> = {
