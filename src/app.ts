@@ -17,6 +17,7 @@ import { loggingSettingsRoutes } from './logging/logging-settings.routes.js';
 import { analyticsRoutes } from './logging/analytics/analytics.routes.js';
 import { integrityRoutes } from './logging/integrity/integrity.routes.js';
 import { logRoutes } from './logging/log.routes.js';
+import { sinkRoutes } from './logging/sinks/sink.routes.js';
 import { registerRequestLogging } from './logging/request-logging.js';
 import { registerSecurityLayer } from './security/security-layer.js';
 import { securityRoutes } from './security/security.routes.js';
@@ -69,6 +70,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(loggingSettingsRoutes(services), { prefix: '/api/v1' });
   await app.register(privacyRoutes(services.activity), { prefix: '/api/v1' });
   await app.register(securityRoutes(services), { prefix: '/api/v1' });
+  await app.register(sinkRoutes(services.logSinks.service, services.activity), { prefix: '/api/v1' });
   await app.register(logRoutes(services.requestLogs.query, services.activity), { prefix: '/api/v1' });
   await app.register(analyticsRoutes(services.analytics.service, services.activity), { prefix: '/api/v1' });
   if (services.integrity) {

@@ -20,6 +20,8 @@ export async function serve(config: Config): Promise<void> {
   services.alerts.job.start();
   // Sends webhook deliveries and licence emails from the outbox, and scans for expiring licences.
   services.webhooks.job.start();
+  // Forwards new entries to the log sinks (SIEMs), each from its persisted cursor.
+  services.logSinks.job.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

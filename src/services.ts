@@ -20,6 +20,7 @@ import { createDiagnosticLogger } from './logging/diagnostic-logger.js';
 import { createRequestLogs } from './logging/request-logs.js';
 import { createRetentionJob } from './logging/retention/retention.job.js';
 import { createRetentionService } from './logging/retention/retention.service.js';
+import { createLogSinks } from './logging/sinks/log-sinks.js';
 import { createLicensingServices } from './licensing/licensing.services.js';
 import type { RedisRateLimitTime } from './security/rate-limit-stores.js';
 import { createSecurity } from './security/security.services.js';
@@ -123,6 +124,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     await database.destroy();
     throw error;
   }
+  const logSinks = createLogSinks(core, metrics);
   const security = createSecurity(core, {
     rules: securityRules,
     requestLogs,
@@ -152,6 +154,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     outbox,
     notifications,
     webhooks,
+    logSinks,
     async close(): Promise<void> {
       // Every journaled entry reaches the store before the connection goes (SIGTERM/SIGINT included).
       await webhooks.job.stop();
@@ -161,6 +164,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await retentionJob.stop();
       await alerts.job.stop();
       alerts.close();
+      await logSinks.job.stop();
       await security.close();
       archives.close();
       notifications.close();

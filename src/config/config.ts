@@ -59,6 +59,18 @@ export interface Config {
     /** `KM_LICENSE_EXPIRING_DAYS` (default 14): `license.expiring` comes this many days before expiry. */
     expiringDays: number;
   };
+  logSinks: {
+    /** `KM_LOG_SINK_INTERVAL_MS` (default 1000): how often the delivery job looks for new entries. */
+    intervalMs: number;
+    /** `KM_LOG_SINK_BATCH_SIZE` (default 500): entries per delivery at most. */
+    batchSize: number;
+    /** `KM_LOG_SINK_TIMEOUT_SECONDS` (default 10): one delivery's time limit. */
+    timeoutSeconds: number;
+    /** `KM_LOG_SINK_DEAD_LETTER_MINUTES` (default 1440): continuous failure before a sink is dead-lettered. */
+    deadLetterMinutes: number;
+    /** `KM_LOG_SINK_CA_FILE`: certificate authorities (PEM) trusted for `tls://` syslog sinks, beside the system's. */
+    caFile: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -172,6 +184,13 @@ export function loadConfig(env: Env = process.env): Config {
       giveUpHours: integer(env, 'KM_WEBHOOK_GIVE_UP_HOURS', 72, 1, 30 * 24),
       timeoutSeconds: integer(env, 'KM_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 120),
       expiringDays: integer(env, 'KM_LICENSE_EXPIRING_DAYS', 14, 1, 365),
+    },
+    logSinks: {
+      intervalMs: integer(env, 'KM_LOG_SINK_INTERVAL_MS', 1000, 50, 3600 * 1000),
+      batchSize: integer(env, 'KM_LOG_SINK_BATCH_SIZE', 500, 1, 10_000),
+      timeoutSeconds: integer(env, 'KM_LOG_SINK_TIMEOUT_SECONDS', 10, 1, 300),
+      deadLetterMinutes: integer(env, 'KM_LOG_SINK_DEAD_LETTER_MINUTES', 1440, 1, 30 * 24 * 60),
+      caFile: env.KM_LOG_SINK_CA_FILE?.trim() || undefined,
     },
   };
 }

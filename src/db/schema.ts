@@ -369,6 +369,8 @@ export interface Database {
   license_expiry_notices: LicenseExpiryNoticeTable;
   email_template_versions: EmailTemplateVersionTable;
   email_notifications: EmailNotificationTable;
+  log_sinks: LogSinkTable;
+  log_sink_cursors: LogSinkCursorTable;
 }
 
 /** One row per log: its hash chain's length and head, and where the kept part starts (ADR 0009). */
@@ -514,4 +516,42 @@ export interface EmailNotificationTable {
   error: string | null;
   sent_at: Timestamp | null;
   created_at: Timestamp;
+}
+
+/** A log sink's configuration and delivery state (migration 0013, ADR 0012). */
+export interface LogSinkTable {
+  id: string;
+  type: string;
+  url: string;
+  /** JSON list of log names. */
+  logs: unknown;
+  /** JSON object of filters. */
+  filters: unknown;
+  format: string;
+  /** The HMAC key or token the sink sends with; never returned by the API. */
+  secret: string | null;
+  enabled: number;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** `active`, `retrying` or `dead_letter`. */
+  state: string;
+  /** Epoch ms of the first failure of the current run of failures. */
+  failing_since: number | null;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  last_error_at: Timestamp | null;
+  delivered: number;
+  retried: number;
+  last_delivery_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+/** Per sink and log: the chain position of the last entry delivered (or passed over by the filters). */
+export interface LogSinkCursorTable {
+  sink_id: string;
+  log: string;
+  position: number;
 }

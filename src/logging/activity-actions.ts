@@ -55,6 +55,11 @@ export const ACTIVITY_ACTIONS = [
   'WEBHOOK_TEST_SENT',
   'WEBHOOK_DELIVERY_RETRIED',
   'EMAIL_TEMPLATE_UPDATED',
+  'LOG_SINK_CREATED',
+  'LOG_SINK_UPDATED',
+  'LOG_SINK_DELETED',
+  'LOG_SINK_RESUMED',
+  'LOG_SINK_TESTED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -75,6 +80,7 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'alert_rule',
   'webhook_endpoint',
   'email_template',
+  'log_sink',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

@@ -9,7 +9,7 @@ import type { ActivityEntry, ActivityLogQuery } from './log.schemas.js';
 
 const ACTOR_ID = /^(adm|key)_[0-9a-z]{26}$/;
 
-function entryOf(row: ActivityRow): ActivityEntry {
+export function entryOf(row: ActivityRow): ActivityEntry {
   return {
     id: row.id,
     timestamp: row.timestamp,

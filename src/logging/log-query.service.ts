@@ -6,7 +6,7 @@ import { apiCallSearchOf, blockedSearchOf, type FilterDeps } from './request-log
 import type { ApiCallRow, BlockedRow, RequestLogRepository } from './request-log.repository.js';
 import type { ApiCallLogQuery, BlockedLogQuery, FailedApiCallLogQuery } from './request-log.schemas.js';
 
-function apiCallEntry(row: ApiCallRow): ApiCallEntry {
+export function apiCallEntry(row: ApiCallRow): ApiCallEntry {
   return {
     id: row.id,
     timestamp: timestampOfId(row.id),
@@ -30,7 +30,7 @@ function apiCallEntry(row: ApiCallRow): ApiCallEntry {
   };
 }
 
-function failedEntry(row: ApiCallRow): FailedApiCallEntry {
+export function failedEntry(row: ApiCallRow): FailedApiCallEntry {
   return {
     ...apiCallEntry(row),
     error_code: row.error_code,
@@ -43,7 +43,7 @@ function failedEntry(row: ApiCallRow): FailedApiCallEntry {
   };
 }
 
-function blockedEntry(row: BlockedRow): BlockedEntry {
+export function blockedEntry(row: BlockedRow): BlockedEntry {
   return {
     ...row,
     timestamp: timestampOfId(row.id),

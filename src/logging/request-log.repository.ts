@@ -126,7 +126,7 @@ const newestFirst = (a: unknown[], b: unknown[]) => ((a[0] as string) < (b[0] as
  * form is stored only for keys that did not authenticate, and looked up for a page's other entries
  * (a second small query rather than a join, so the join never steers the search's plan).
  */
-async function withMaskedKeys(rows: ApiCallRow[], tx: Executor): Promise<ApiCallRow[]> {
+export async function withMaskedKeys(rows: ApiCallRow[], tx: Executor): Promise<ApiCallRow[]> {
   const ids = new Set<string>();
   for (const row of rows) if (row.api_key === null && row.api_key_id !== null) ids.add(row.api_key_id);
   if (ids.size === 0) return rows;

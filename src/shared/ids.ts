@@ -23,7 +23,8 @@ export type IdPrefix =
   | 'evt'
   | 'dlv'
   | 'eml'
-  | 'etv';
+  | 'etv'
+  | 'snk';
 
 /** Type-prefixed, time-sortable ids (`lic_01J…`): what the API exposes and stores. */
 export interface IdGenerator {

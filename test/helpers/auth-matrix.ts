@@ -31,6 +31,7 @@ const PREFIXES: Record<string, string> = {
   notes: 'note',
   licenses: 'lic',
   activations: 'act',
+  'log-sinks': 'snk',
 };
 
 /** Path parameters become plausible ids that do not exist (a typed prefix from the segment before). */

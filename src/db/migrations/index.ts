@@ -13,6 +13,7 @@ import * as logCheckpoints from './0011-log-checkpoints.js';
 import * as logPartitions from './0012-log-partitions.js';
 import * as alerts from './0014-alerts.js';
 import * as webhooksAndEmailTemplates from './0015-webhooks-and-email-templates.js';
+import * as logSinks from './0013-log-sinks.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012-log-partitions': logPartitions,
   '0014-alerts': alerts,
   '0015-webhooks-and-email-templates': webhooksAndEmailTemplates,
+  '0013-log-sinks': logSinks,
 };
 
 export const migrationProvider: MigrationProvider = {
