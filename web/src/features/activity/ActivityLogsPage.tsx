@@ -1,0 +1,7 @@
+export function ActivityLogsPage() {
+  return (
+    <section>
+      <h1>ActivityLogsPage</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export function CustomersPage() {
+  return (
+    <section>
+      <h1>CustomersPage</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export function BlockedRequestsPage() {
+  return (
+    <section>
+      <h1>BlockedRequestsPage</h1>
+    </section>
+  );
+}

@@ -1,0 +1,7 @@
+export function RulesPage() {
+  return (
+    <section>
+      <h1>RulesPage</h1>
+    </section>
+  );
+}
