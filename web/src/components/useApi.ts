@@ -19,24 +19,25 @@ export function useApi<T>(
 ): Loadable<T> & { reload: () => void } {
   const [generation, setGeneration] = useState(0);
   const token = `${generation}\u0000${key}`;
-  const [result, setResult] = useState<{ token: string; value: Loadable<T> } | null>(null);
+  const [result, setResult] = useState<{ token: string; key: string; value: Loadable<T> } | null>(null);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   useEffect(() => {
     const controller = new AbortController();
     load(controller.signal).then(
       (data) => {
-        if (!controller.signal.aborted) setResult({ token, value: { state: 'ready', data } });
+        if (!controller.signal.aborted) setResult({ token, key, value: { state: 'ready', data } });
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
         const apiError = error instanceof ApiError ? error : new ApiError(0, 'ERR_CLIENT', String(error));
-        setResult({ token, value: { state: 'error', error: apiError } });
+        setResult({ token, key, value: { state: 'error', error: apiError } });
       },
     );
     return () => controller.abort();
     // `load` is a fresh closure each render; `token` says when what it loads has changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [token]);
-  const value: Loadable<T> = result && result.token === token ? result.value : LOADING;
+  // A reload keeps showing what was there (no flash of "loading"); new filters show "loading".
+  const value: Loadable<T> = result && result.key === key ? result.value : LOADING;
   return { ...value, reload };
 }
