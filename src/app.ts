@@ -8,6 +8,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
 import { registerRequestMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { portalRoutes } from './portal/portal.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { licensingRoutes } from './licensing/licensing.routes.js';
 import { apiCallHistoryRoutes } from './logging/api-call-history.routes.js';
@@ -84,6 +85,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(emailTemplateRoutes(services.notifications.templates, services.activity), {
     prefix: '/api/v1',
   });
+  await app.register(portalRoutes());
   await app.ready();
   return app;
 }

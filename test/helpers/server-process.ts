@@ -3,9 +3,9 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** Builds dist/ exactly as `npm start` does, for tests that run the real server as a child process. */
+/** Builds the server into dist/ as `npm start` does (not the portal), for tests that run the real server. */
 export function buildDist(): void {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 /** The real server (`keymanager serve`) with the given environment, on a free port. */

@@ -1,0 +1,36 @@
+import type { ReactNode } from 'react';
+import type { ApiError } from '../api/client.js';
+
+export function Loading({ what = 'Loading' }: { what?: string }) {
+  return (
+    <p className="state state-loading" role="status" aria-live="polite">
+      {what}…
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="state state-empty">{children}</p>;
+}
+
+/** What went wrong in words, the error code for support, and a way to try again. */
+export function ErrorState({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  const message =
+    error.status === 403
+      ? 'Your role does not allow this page.'
+      : error.status === 0
+        ? error.message
+        : `${error.message}`;
+  return (
+    <div className="state state-error" role="alert">
+      <p>
+        {message} <code>{error.code}</code>
+      </p>
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}

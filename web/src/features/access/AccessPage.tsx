@@ -1,0 +1,7 @@
+export function AccessPage() {
+  return (
+    <section>
+      <h1>AccessPage</h1>
+    </section>
+  );
+}
