@@ -57,9 +57,9 @@ export function counterIncrease(samples: { before: Sample[]; within: Sample[] })
   return total;
 }
 
-/** A gauge's growth over the window: last sample minus the one at its start (or the first inside it). */
-export function gaugeGrowth(samples: { before: Sample[]; within: Sample[] }) {
-  const first = samples.before.at(-1) ?? samples.within[0];
+/** A gauge's growth over the window: its last sample inside the window minus its first. */
+export function gaugeGrowth(samples: { within: Sample[] }) {
+  const first = samples.within[0];
   const last = samples.within.at(-1);
   if (!first || !last || first === last) return null;
   return { bytes: last.value - first.value, from: first.measured_at, to: last.measured_at };
