@@ -106,13 +106,15 @@ export function createAlertMeasure(deps: MeasureDeps) {
     const filters = Object.entries(c.filters).map(([k, v]) => `${k}=${String(v)}`);
     const label = `${LOG_LABELS[c.log]}${filters.length ? ` with ${filters.join(', ')}` : ''}`;
     if (c.group_by === 'ip') {
+      // Grouped by address the metric is a count: groups under the threshold are never read.
+      const least = Math.max(c.min_volume, c.threshold, 1);
       const rows =
         c.log === 'blocked'
-          ? await reads.blockedPerIp(w, blockedFilter(c.filters), Math.max(c.min_volume, 1))
+          ? await reads.blockedPerIp(w, blockedFilter(c.filters), least)
           : await reads.apiCallsPerIp(
               w,
               await apiCallFilter(db, c.filters, c.log === 'failed-api-calls'),
-              Math.max(c.min_volume, 1),
+              least,
             );
       return customBreaches(
         c,

@@ -118,6 +118,11 @@ describe.each(DIALECTS)('alert rules API on %s', (dialect) => {
       'notify.webhook_secret',
     ],
     [
+      'a webhook URL with a password in it',
+      { ...validRule, notify: { webhook_url: 'https://user:pw-canary@x.test/', webhook_secret: SECRET } },
+      'notify.webhook_url',
+    ],
+    [
       'a short webhook secret',
       { ...validRule, notify: { webhook_url: 'https://x.test/', webhook_secret: 'short' } },
       'notify.webhook_secret',
@@ -151,13 +156,23 @@ describe.each(DIALECTS)('alert rules API on %s', (dialect) => {
   const badCases = badBodies.map(([name, payload, field]) => ({ name, payload, field }));
   it.each(badCases)('refuses $name with a 422 naming $field, storing nothing', async ({ payload, field }) => {
     const before = await stored();
-    const response = await t.request({ method: 'POST', url: RULES, payload });
-    expect(response.statusCode, response.body).toBe(422);
-    const error = response.json().error;
+    let body = '';
+    const entries = await newActivity(t, async () => {
+      const response = await t.request({ method: 'POST', url: RULES, payload });
+      expect(response.statusCode, response.body).toBe(422);
+      body = response.body;
+    });
+    const error = JSON.parse(body).error;
     expect(error.code).toBe('ERR_VALIDATION');
     expect(error.details.map((d: { field: string }) => d.field)).toContain(field);
-    expect(response.body).not.toContain(SECRET);
+    expect(body).not.toContain(SECRET);
     expect(await stored()).toBe(before);
+    // The refusal is on record, without the secret or the URL's password.
+    expect(entries.map((e) => [e.action_type, e.result, e.error_code])).toEqual([
+      ['ALERT_RULE_CREATED', 'failure', 'ERR_VALIDATION'],
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(SECRET);
+    expect(JSON.stringify(entries)).not.toContain('pw-canary');
   });
 
   it('updates a built-in rule’s thresholds, keeps its kind, and records before and after', async () => {
