@@ -213,6 +213,11 @@ describe('condition measures', () => {
       fires: true,
     },
     {
+      name: 'the first owner, made at first start',
+      entries: [entry('ADMIN_CREATED', { changes: { role: { before: null, after: 'owner' } } }, 'startup')],
+      fires: false,
+    },
+    {
       name: 'a new viewer',
       entries: [entry('ADMIN_CREATED', { changes: { role: { before: null, after: 'viewer' } } })],
       fires: false,
