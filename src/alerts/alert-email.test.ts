@@ -16,6 +16,8 @@ const alert: AlertView = {
   threshold: 0.05,
   summary: 'A & B <b>bold</b>',
   details: {},
+  acknowledged_at: null,
+  acknowledged_by: null,
 };
 
 describe('formatAlertEmail', () => {

@@ -48,6 +48,7 @@ export const ACTIVITY_ACTIONS = [
   'ALERT_RULE_CREATED',
   'ALERT_RULE_UPDATED',
   'ALERT_RULE_DELETED',
+  'ALERT_ACKNOWLEDGED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -66,6 +67,7 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'security_rule',
   'allowlist_entry',
   'alert_rule',
+  'alert',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

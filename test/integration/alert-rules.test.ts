@@ -271,6 +271,33 @@ describe.each(DIALECTS)('alert rules API on %s', (dialect) => {
     expect(await listAlerts(t, `&rule_id=${rule!.id}&state=firing`)).toEqual([]);
   });
 
+  it('an alert is acknowledged once, on record; it still resolves by itself', async () => {
+    const [alert] = await listAlerts(t);
+    const url = `/api/v1/alerts/${alert!.id}/acknowledge`;
+    const entries = await newActivity(t, async () => {
+      const response = await t.request({ method: 'POST', url });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({
+        id: alert!.id,
+        acknowledged_by: 'test owner',
+        acknowledged_at: t.clock.now().toISOString(),
+      });
+    });
+    expect(entries.map((e) => [e.action_type, e.resource_type, e.resource_id, e.result])).toEqual([
+      ['ALERT_ACKNOWLEDGED', 'alert', alert!.id, 'success'],
+    ]);
+    const again = await t.request({ method: 'POST', url });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('ERR_CONFLICT');
+    const unknown = await t.request({
+      method: 'POST',
+      url: '/api/v1/alerts/alert_01jzzzzzzzzzzzzzzzzzzzzzzz/acknowledge',
+    });
+    expect(unknown.statusCode).toBe(404);
+    const admin = await keyWithRole(t, 'admin');
+    expect((await t.request({ method: 'POST', url, key: admin })).statusCode).toBe(403);
+  });
+
   it('lists fired alerts with filters and keyset pagination; refuses bad filters', async () => {
     const all = await listAlerts(t);
     expect(all.length).toBeGreaterThan(0);
