@@ -213,6 +213,11 @@ describe('condition measures', () => {
       fires: true,
     },
     {
+      name: 'the first owner, made at first start',
+      entries: [entry('ADMIN_CREATED', { changes: { role: { before: null, after: 'owner' } } }, 'startup')],
+      fires: false,
+    },
+    {
       name: 'a new viewer',
       entries: [entry('ADMIN_CREATED', { changes: { role: { before: null, after: 'viewer' } } })],
       fires: false,
@@ -301,10 +306,12 @@ describe('samples over a window', () => {
   it('a counter that went back (restart) never counts negative', () => {
     expect(counterIncrease({ before: [s('p1', 'a', 10)], within: [s('p1', 'b', 0)] })).toBe(0);
   });
-  it('growth is last minus the sample at the window start', () => {
-    expect(gaugeGrowth({ before: [s('d', 'a', 100)], within: [s('d', 'b', 150), s('d', 'c', 400)] })).toEqual(
-      { bytes: 300, from: 'a', to: 'c' },
-    );
-    expect(gaugeGrowth({ before: [], within: [s('d', 'b', 150)] })).toBeNull();
+  it('growth is the last sample in the window minus the first', () => {
+    expect(gaugeGrowth({ within: [s('d', 'b', 150), s('d', 'c', 400)] })).toEqual({
+      bytes: 250,
+      from: 'b',
+      to: 'c',
+    });
+    expect(gaugeGrowth({ within: [s('d', 'b', 150)] })).toBeNull();
   });
 });

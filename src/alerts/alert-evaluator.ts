@@ -56,6 +56,8 @@ export const toAlertView = (a: AlertRecord): AlertView => ({
   threshold: a.threshold,
   summary: a.summary,
   details: a.details,
+  acknowledged_at: a.acknowledged_at,
+  acknowledged_by: a.acknowledged_by,
 });
 
 /**
@@ -134,6 +136,8 @@ export function createAlertEvaluator(deps: EvaluatorDeps) {
           threshold: breach.threshold,
           summary: breach.summary,
           details: breach.details,
+          acknowledged_at: null,
+          acknowledged_by: null,
         };
         await repository.insertAlert(alert, tx);
         for (const n of notificationsFor(rule, alert, 'fired', at))

@@ -57,9 +57,9 @@ export function counterIncrease(samples: { before: Sample[]; within: Sample[] })
   return total;
 }
 
-/** A gauge's growth over the window: last sample minus the one at its start (or the first inside it). */
-export function gaugeGrowth(samples: { before: Sample[]; within: Sample[] }) {
-  const first = samples.before.at(-1) ?? samples.within[0];
+/** A gauge's growth over the window: its last sample inside the window minus its first. */
+export function gaugeGrowth(samples: { within: Sample[] }) {
+  const first = samples.within[0];
   const last = samples.within.at(-1);
   if (!first || !last || first === last) return null;
   return { bytes: last.value - first.value, from: first.measured_at, to: last.measured_at };
@@ -106,13 +106,15 @@ export function createAlertMeasure(deps: MeasureDeps) {
     const filters = Object.entries(c.filters).map(([k, v]) => `${k}=${String(v)}`);
     const label = `${LOG_LABELS[c.log]}${filters.length ? ` with ${filters.join(', ')}` : ''}`;
     if (c.group_by === 'ip') {
+      // Grouped by address the metric is a count: groups under the threshold are never read.
+      const least = Math.max(c.min_volume, c.threshold, 1);
       const rows =
         c.log === 'blocked'
-          ? await reads.blockedPerIp(w, blockedFilter(c.filters), Math.max(c.min_volume, 1))
+          ? await reads.blockedPerIp(w, blockedFilter(c.filters), least)
           : await reads.apiCallsPerIp(
               w,
               await apiCallFilter(db, c.filters, c.log === 'failed-api-calls'),
-              Math.max(c.min_volume, 1),
+              least,
             );
       return customBreaches(
         c,

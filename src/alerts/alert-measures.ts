@@ -83,6 +83,8 @@ export const DELETE_ACTIONS = [
 /** Read to find new owners and alert rules switched off. */
 export const ROLE_ACTIONS = ['ADMIN_CREATED', 'ADMIN_UPDATED', 'ALERT_RULE_UPDATED'] as const;
 
+const FIRST_OWNER_ACTOR = 'startup';
+
 function changedTo(details: Record<string, unknown>, field: string): unknown {
   const changes = details.changes as Record<string, { after?: unknown }> | undefined;
   return changes?.[field]?.after;
@@ -92,6 +94,8 @@ function changedTo(details: Record<string, unknown>, field: string): unknown {
 function sensitiveReason(entry: ActivityFact): string | null {
   if ((SENSITIVE_ACTIONS as readonly string[]).includes(entry.action_type)) return entry.action_type;
   if (entry.action_type === 'ADMIN_CREATED' || entry.action_type === 'ADMIN_UPDATED') {
+    // The installation's first owner, made at first start (access/first-owner.ts), is no news.
+    if (entry.admin_user === FIRST_OWNER_ACTOR) return null;
     return changedTo(entry.details, 'role') === 'owner' ? 'NEW_OWNER' : null;
   }
   if (entry.action_type === 'ALERT_RULE_UPDATED')

@@ -30,9 +30,11 @@ type Outcome = Pick<NotificationRecord, 'status' | 'attempts' | 'response_status
 
 /** A failure as stored and shown: never the URL's credentials, never the secret, one short line. */
 function describe(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string } };
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
   if (e?.cause?.code) return `connection failed: ${e.cause.code}`;
+  // fetch's own refusals (a port browsers never call, a malformed answer) say why in the cause's message.
+  if (e?.cause?.message) return `connection failed: ${e.cause.message.split('\n')[0]!.slice(0, 200)}`;
   return (e?.message ?? 'unknown error').split('\n')[0]!.slice(0, 300);
 }
 

@@ -100,12 +100,16 @@ export function createAlertReads(db: Db, dialect: Dialect) {
       return rows.map((r) => ({ ...r, details: parseJson<Record<string, unknown>>(r.details) ?? {} }));
     },
 
-    /** The database's size in bytes as the store reports it. */
+    /**
+     * The store's size in bytes: on PostgreSQL the tables (with their indexes) of the schema KeyManager
+     * uses, so other databases or schemas on the same server do not count; on SQLite the file's pages.
+     */
     async databaseBytes(tx: Executor = db): Promise<number> {
       if (dialect === 'postgres') {
-        const { rows } = await sql<{
-          size: number;
-        }>`select pg_database_size(current_database()) as size`.execute(tx);
+        const { rows } = await sql<{ size: number }>`
+          select coalesce(sum(pg_total_relation_size(c.oid)), 0) as size
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = current_schema() and c.relkind in ('r', 'm')`.execute(tx);
         return Number(rows[0]?.size ?? 0);
       }
       const count = await sql<{ page_count: number }>`pragma page_count`.execute(tx);

@@ -46,11 +46,17 @@ const audited = (view: AlertRule) => ({
   has_webhook_key: view.notify.webhook_secret_set,
 });
 
-/** A webhook needs a signing key: given with it, or kept from before. */
+/** A webhook needs a signing key (given with it, or kept from before) and no credentials in its URL. */
 function checkWebhook(url: string | null, secretAfter: boolean): FieldError[] {
-  return url && !secretAfter
-    ? [{ field: 'notify.webhook_secret', message: 'is required with a webhook_url' }]
-    : [];
+  if (!url) return [];
+  const errors: FieldError[] = [];
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  // Shown in answers and notification records: a password in the URL would leak there.
+  if (parsed && (parsed.username || parsed.password))
+    errors.push({ field: 'notify.webhook_url', message: 'must not carry credentials; use webhook_secret' });
+  if (!secretAfter)
+    errors.push({ field: 'notify.webhook_secret', message: 'is required with a webhook_url' });
+  return errors;
 }
 
 /**

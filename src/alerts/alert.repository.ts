@@ -236,6 +236,17 @@ export function createAlertRepository(db: Db) {
         .execute();
     },
 
+    /** False when the alert was acknowledged already. */
+    async acknowledge(id: string, at: string, by: string, tx: Executor = db): Promise<boolean> {
+      const result = await t(tx)
+        .updateTable('alerts')
+        .set({ acknowledged_at: at, acknowledged_by: by })
+        .where('id', '=', id)
+        .where('acknowledged_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
     async findAlert(id: string, tx: Executor = db): Promise<AlertRecord | undefined> {
       const row = await t(tx).selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toAlert(row);

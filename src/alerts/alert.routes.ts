@@ -15,6 +15,7 @@ import {
   AlertPage,
   AlertRulePage,
   AlertRuleSchema,
+  AlertViewSchema,
   CreateAlertRuleBody,
   RuleIdParams,
   UpdateAlertRuleBody,
@@ -154,6 +155,30 @@ export function alertRoutes(alerts: Alerts, activityService: ActivityService) {
           decodeCursor(cursor),
         );
       },
+    );
+
+    app.post(
+      '/alerts/:id/acknowledge',
+      {
+        // Whoever watches the alerts (they need logs:read to see them) and may act on configuration.
+        config: {
+          access: { auth: 'admin', permission: ['logs:read', 'settings:write'] },
+          activity: { action: 'ALERT_ACKNOWLEDGED', resource_type: 'alert' },
+        },
+        schema: {
+          tags,
+          description:
+            'Records who is handling the alert. Bookkeeping only: it still resolves by itself and notifies. A second acknowledgement is 409 `ERR_CONFLICT`.',
+          params: AlertIdParams,
+          response: { 200: AlertViewSchema },
+        },
+      },
+      async (request) =>
+        alerts.acknowledge(
+          request.params.id,
+          (action) => audit(activityService, request, action),
+          actorName(requirePrincipal(request.principal)),
+        ),
     );
 
     app.get(

@@ -147,6 +147,8 @@ export const AlertViewSchema = Type.Object({
   threshold: Type.Number(),
   summary: Type.String(),
   details: Type.Record(Type.String(), Type.Unknown()),
+  acknowledged_at: Type.Union([Type.String(), Type.Null()]),
+  acknowledged_by: Type.Union([Type.String(), Type.Null()]),
 });
 export type AlertView = Static<typeof AlertViewSchema>;
 export const AlertPage = pageOf(AlertViewSchema);

@@ -40,6 +40,9 @@ export interface AlertTable {
   threshold: number;
   summary: string;
   details: Json;
+  /** Someone said they are on it: bookkeeping only, the alert still resolves by itself. */
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
 }
 
 export interface AlertNotificationTable {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
-import { notFound } from '../http/errors.js';
+import { AppError, notFound } from '../http/errors.js';
+import type { Audited } from '../logging/activity.service.js';
 import { toPage, type Page } from '../http/pagination.js';
 import { createWindowCounts } from '../logging/analytics/window-counts.js';
 import type { RollupRepository } from '../logging/analytics/rollup.repository.js';
@@ -89,6 +90,25 @@ export function createAlerts(core: CoreDeps, deps: AlertsDeps) {
       if (!alert) throw notFound('Alert');
       const notifications = await repository.notificationsOf(id);
       return { ...toAlertView(alert), notifications: notifications as AlertDetail['notifications'] };
+    },
+    /** Records who is on it, with its activity entry; a second acknowledgement is a conflict. */
+    async acknowledge(id: string, audit: Audited, by: string): Promise<AlertView> {
+      return audit(async (tx, entry) => {
+        const alert = await repository.findAlert(id, tx);
+        if (!alert) throw notFound('Alert');
+        entry.note({
+          resource_id: id,
+          resource: `Alert ${id} (${alert.rule_name}${alert.group_key ? `, ${alert.group_key}` : ''})`,
+          details: { rule_id: alert.rule_id, state: alert.state, started_at: alert.started_at },
+        });
+        if (!(await repository.acknowledge(id, clock.now().toISOString(), by, tx))) {
+          throw new AppError(
+            'ERR_CONFLICT',
+            `The alert was acknowledged already by ${alert.acknowledged_by}.`,
+          );
+        }
+        return toAlertView((await repository.findAlert(id, tx))!);
+      });
     },
     close(): void {
       mailer.close();

@@ -60,6 +60,7 @@ export const ACTIVITY_ACTIONS = [
   'LOG_SINK_DELETED',
   'LOG_SINK_RESUMED',
   'LOG_SINK_TESTED',
+  'ALERT_ACKNOWLEDGED',
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];
@@ -81,6 +82,7 @@ export const ACTIVITY_RESOURCE_TYPES = [
   'webhook_endpoint',
   'email_template',
   'log_sink',
+  'alert',
 ] as const;
 
 export type ActivityResourceType = (typeof ACTIVITY_RESOURCE_TYPES)[number];

@@ -47,6 +47,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('threshold', 'double precision', (c) => c.notNull())
     .addColumn('summary', 'text', (c) => c.notNull())
     .addColumn('details', json, (c) => c.notNull())
+    .addColumn('acknowledged_at', timestamp)
+    .addColumn('acknowledged_by', 'text')
     .execute();
   // Open alerts of a rule and the latest alert of a rule and group (cool-down).
   await db.schema
