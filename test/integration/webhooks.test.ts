@@ -370,6 +370,9 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
 
   it('refuses bad endpoints with 422 and creates nothing', async () => {
     receiver = await startHttpReceiver();
+    const types = (await t.request({ method: 'GET', url: '/api/v1/webhooks/event-types' })).json().data;
+    expect(types).toContain('license.expiring');
+    expect(types).not.toContain('webhook.test');
     const count = async () =>
       (await t.request({ method: 'GET', url: '/api/v1/webhooks' })).json().data.length;
     const before = await count();
