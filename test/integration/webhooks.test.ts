@@ -395,6 +395,12 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
       expect(response.body).not.toContain('pass@');
     }
     expect(await count()).toBe(before);
+    // The refused body in the failed-call log keeps no password from the URL.
+    await t.services.requestLogs.flush();
+    const failedLog = (await t.request({ method: 'GET', url: '/api/v1/logs/failed-api-calls?limit=200' }))
+      .body;
+    expect(failedLog).toContain('https://[REDACTED]@example.com/hook');
+    expect(failedLog).not.toContain('user:pass');
     const endpoint = await createEndpoint();
     for (const payload of [{}, { url: 'gopher://x' }, { events: ['nope'] }, { enabled: 'yes' }]) {
       const response = await t.request({ method: 'PATCH', url: `/api/v1/webhooks/${endpoint.id}`, payload });
