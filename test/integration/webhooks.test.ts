@@ -350,6 +350,31 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
     expect((await deliveries(endpoint.id)).every((d) => d.state === 'delivered')).toBe(true);
   });
 
+  it('tells of new activations and deactivations from the licence API, never with the key', async () => {
+    await createEndpoint({ events: ['license.activated', 'license.deactivated'] });
+    const product = await createProduct(t);
+    const license = await createLicense(t, { product_id: product.id, max_activations: 2 });
+    const call = (action: string) =>
+      t.request({
+        method: 'POST',
+        url: `/api/v1/licenses/${action}`,
+        payload: { license_key: license.key, fingerprint: 'machine-1' },
+      });
+    expect((await call('activate')).statusCode).toBe(200);
+    // The same machine checking in again is no new activation.
+    expect((await call('activate')).statusCode).toBe(200);
+    expect((await call('deactivate')).statusCode).toBe(200);
+    // Nothing to deactivate: no event.
+    expect((await call('deactivate')).statusCode).toBe(404);
+    await t.services.webhooks.job.runOnce();
+    const bodies = receiver.received.map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => [b.type, b.data.license.id, b.data.activation.fingerprint])).toEqual([
+      ['license.activated', license.id, 'machine-1'],
+      ['license.deactivated', license.id, 'machine-1'],
+    ]);
+    for (const request of receiver.received) expect(request.body).not.toContain(license.key);
+  });
+
   it('lets only one process take a delivery at a time', async () => {
     const endpoint = await createEndpoint({ events: ['customer.created'] });
     await createCustomer(t);
