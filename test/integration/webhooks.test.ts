@@ -280,6 +280,24 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('records a receiver that cannot be reached, as 502 in the failed-call log', async () => {
+    const endpoint = await createEndpoint();
+    await receiver.close();
+    const response = await t.request({ method: 'POST', url: `/api/v1/webhooks/${endpoint.id}/test` });
+    expect(response.json()).toMatchObject({
+      state: 'failed',
+      response_status: null,
+      error: 'The receiver could not be reached (ECONNREFUSED).',
+    });
+    await t.services.requestLogs.flush();
+    const failed = (
+      await t.request({ method: 'GET', url: '/api/v1/logs/failed-api-calls?limit=200' })
+    ).json();
+    expect(
+      failed.data.find((e: { endpoint: string }) => e.endpoint === `${receiver.url}/hooks`),
+    ).toMatchObject({ status: 502, direction: 'outgoing', error_code: 'WEBHOOK_UNREACHABLE' });
+  });
+
   it('emits nothing when the change fails or its transaction rolls back', async () => {
     const endpoint = await createEndpoint({ events: ['license.suspended', 'customer.created'] });
     const product = await createProduct(t);
