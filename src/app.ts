@@ -82,9 +82,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     prefix: '/api/v1',
   });
   await app.register(webhookRoutes(services.webhooks.service, services.activity), { prefix: '/api/v1' });
-  await app.register(emailTemplateRoutes(services.notifications.templates, services.activity), {
-    prefix: '/api/v1',
-  });
+  await app.register(
+    emailTemplateRoutes(services.notifications.templates, services.activity, services.notifications.emails),
+    {
+      prefix: '/api/v1',
+    },
+  );
   await app.register(portalRoutes());
   await app.ready();
   return app;

@@ -16,6 +16,16 @@ describe('masking', () => {
     expect(maskApiKey('km_test_Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6')).toBe('km_test_Q1w...5h6');
   });
 
+  it('redacts the user information of URLs in free text', () => {
+    expect(maskText('posting to https://ops:hunter2@hooks.example.com/in?x=1 failed')).toBe(
+      'posting to https://[REDACTED]@hooks.example.com/in?x=1 failed',
+    );
+    expect(maskText('smtp://mailer:p%40ss@127.0.0.1:25')).toBe('smtp://[REDACTED]@127.0.0.1:25');
+    expect(maskText('mail me at ops@example.com, see https://example.com/a@b')).toBe(
+      'mail me at ops@example.com, see https://example.com/a@b',
+    );
+  });
+
   it('redacts anything that is not a well-formed API key entirely', () => {
     expect(maskApiKey('not-a-key-but-secret')).toBe('[REDACTED]');
   });

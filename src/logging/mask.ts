@@ -52,11 +52,16 @@ export function neutralizeControl(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+// The user information of a URL (`https://user:password@host`, `smtp://mailer:pass@…`): a password
+// typed into a webhook or sink URL would otherwise reach the failed-call log with the refused body.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+
 /** Masks every secret recognisable by its shape, then neutralises control characters. */
 export function maskText(text: string): string {
-  const masked = QUICK_CHECK.test(text)
+  let masked = QUICK_CHECK.test(text)
     ? text.replace(TEXT_SECRETS, (found, scheme: string | undefined) => maskMatch(found, scheme))
     : text;
+  if (masked.includes('://')) masked = masked.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
   return neutralizeControl(masked);
 }
 

@@ -15,6 +15,9 @@ import {
   VersionsQuery,
 } from './email-template.schemas.js';
 import type { EmailTemplateService } from './email-template.service.js';
+import type { EmailNotificationRepository } from './email-notification.repository.js';
+import { EmailNotificationPage, type EmailNotification } from './email-template.schemas.js';
+import { PaginationQuery, toPage } from '../http/pagination.js';
 
 const tags = ['email-templates'];
 // Templates are server configuration, as the logging and security settings are.
@@ -24,7 +27,11 @@ const write = { access: { auth: 'admin', permission: 'settings:write' } } as con
 // attacks. They are safe by construction instead: logic-less, escaped, variables checked on save.
 const TEMPLATE_FIELDS = ['subject', 'text_body', 'html_body'] as const;
 
-export function emailTemplateRoutes(templates: EmailTemplateService, activityService: ActivityService) {
+export function emailTemplateRoutes(
+  templates: EmailTemplateService,
+  activityService: ActivityService,
+  emails: EmailNotificationRepository,
+) {
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -32,6 +39,31 @@ export function emailTemplateRoutes(templates: EmailTemplateService, activitySer
       '/email-templates',
       { config: read, schema: { tags, response: { 200: EmailTemplateList } } },
       async () => ({ data: await templates.list() }),
+    );
+
+    app.get(
+      '/email-notifications',
+      {
+        config: read,
+        schema: {
+          tags,
+          description:
+            'Licence emails, newest first: whether each was sent, failed, or not sent (no SMTP server).',
+          querystring: PaginationQuery,
+          response: { 200: EmailNotificationPage },
+        },
+      },
+      async (request) => {
+        const { limit, cursor } = request.query;
+        const rows = await emails.list(limit + 1, decodeCursor(cursor));
+        return toPage(
+          rows.map(({ variables: _, next_attempt_at: __, kind, ...row }) => ({
+            ...row,
+            kind: kind as EmailNotification['kind'],
+          })),
+          limit,
+        );
+      },
     );
 
     app.get(

@@ -65,3 +65,23 @@ export const RenderedEmail = Type.Object({
   text: Type.String(),
   html: Type.String(),
 });
+
+export const EmailNotification = Type.Object({
+  id: Type.String(),
+  kind: EmailTemplateKind,
+  recipient: Type.String(),
+  license_id: Nullable(Type.String()),
+  event_id: Nullable(Type.String()),
+  state: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('sent'),
+    Type.Literal('failed'),
+    Type.Literal('not_sent'),
+  ]),
+  attempts: Type.Integer(),
+  error: Nullable(Type.String()),
+  sent_at: Nullable(Type.String()),
+  created_at: Type.String(),
+});
+export type EmailNotification = Static<typeof EmailNotification>;
+export const EmailNotificationPage = pageOf(EmailNotification);

@@ -18,6 +18,7 @@ import {
   WebhookEndpointWithSecret,
 } from './webhook.schemas.js';
 import type { WebhookService } from './webhook.service.js';
+import { SUBSCRIBABLE_EVENTS } from './webhook-events.js';
 
 const tags = ['webhooks'];
 // Endpoints are server configuration that decides where data goes, like the log settings.
@@ -36,6 +37,19 @@ export function webhookRoutes(webhooks: WebhookService, activityService: Activit
         schema: { tags, querystring: PaginationQuery, response: { 200: WebhookEndpointPage } },
       },
       async (request) => webhooks.list(request.query.limit, decodeCursor(request.query.cursor)),
+    );
+
+    app.get(
+      '/webhooks/event-types',
+      {
+        config: read,
+        schema: {
+          tags,
+          description: 'The events an endpoint may subscribe to.',
+          response: { 200: Type.Object({ data: Type.Array(Type.String()) }) },
+        },
+      },
+      async () => ({ data: [...SUBSCRIBABLE_EVENTS] }),
     );
 
     app.post(

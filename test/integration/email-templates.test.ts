@@ -180,6 +180,16 @@ describe.each(DIALECTS)('email templates on %s', (dialect) => {
     expect(emails).toEqual([
       expect.objectContaining({ kind: 'license_issued', recipient: 'buyer@example.com', state: 'not_sent' }),
     ]);
+    const listed = (await t.request({ method: 'GET', url: '/api/v1/email-notifications' })).json();
+    expect(listed.data.find((e: { license_id: string }) => e.license_id === license.id)).toMatchObject({
+      kind: 'license_issued',
+      recipient: 'buyer@example.com',
+      state: 'not_sent',
+      attempts: 0,
+      error: 'No SMTP server is configured (KM_SMTP_URL).',
+      sent_at: null,
+    });
+    expect(JSON.stringify(listed)).not.toContain(license.key);
   });
 });
 

@@ -280,6 +280,24 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it('records a receiver that cannot be reached, as 502 in the failed-call log', async () => {
+    const endpoint = await createEndpoint();
+    await receiver.close();
+    const response = await t.request({ method: 'POST', url: `/api/v1/webhooks/${endpoint.id}/test` });
+    expect(response.json()).toMatchObject({
+      state: 'failed',
+      response_status: null,
+      error: 'The receiver could not be reached (ECONNREFUSED).',
+    });
+    await t.services.requestLogs.flush();
+    const failed = (
+      await t.request({ method: 'GET', url: '/api/v1/logs/failed-api-calls?limit=200' })
+    ).json();
+    expect(
+      failed.data.find((e: { endpoint: string }) => e.endpoint === `${receiver.url}/hooks`),
+    ).toMatchObject({ status: 502, direction: 'outgoing', error_code: 'WEBHOOK_UNREACHABLE' });
+  });
+
   it('emits nothing when the change fails or its transaction rolls back', async () => {
     const endpoint = await createEndpoint({ events: ['license.suspended', 'customer.created'] });
     const product = await createProduct(t);
@@ -350,6 +368,31 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
     expect((await deliveries(endpoint.id)).every((d) => d.state === 'delivered')).toBe(true);
   });
 
+  it('tells of new activations and deactivations from the licence API, never with the key', async () => {
+    await createEndpoint({ events: ['license.activated', 'license.deactivated'] });
+    const product = await createProduct(t);
+    const license = await createLicense(t, { product_id: product.id, max_activations: 2 });
+    const call = (action: string) =>
+      t.request({
+        method: 'POST',
+        url: `/api/v1/licenses/${action}`,
+        payload: { license_key: license.key, fingerprint: 'machine-1' },
+      });
+    expect((await call('activate')).statusCode).toBe(200);
+    // The same machine checking in again is no new activation.
+    expect((await call('activate')).statusCode).toBe(200);
+    expect((await call('deactivate')).statusCode).toBe(200);
+    // Nothing to deactivate: no event.
+    expect((await call('deactivate')).statusCode).toBe(404);
+    await t.services.webhooks.job.runOnce();
+    const bodies = receiver.received.map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => [b.type, b.data.license.id, b.data.activation.fingerprint])).toEqual([
+      ['license.activated', license.id, 'machine-1'],
+      ['license.deactivated', license.id, 'machine-1'],
+    ]);
+    for (const request of receiver.received) expect(request.body).not.toContain(license.key);
+  });
+
   it('lets only one process take a delivery at a time', async () => {
     const endpoint = await createEndpoint({ events: ['customer.created'] });
     await createCustomer(t);
@@ -370,6 +413,9 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
 
   it('refuses bad endpoints with 422 and creates nothing', async () => {
     receiver = await startHttpReceiver();
+    const types = (await t.request({ method: 'GET', url: '/api/v1/webhooks/event-types' })).json().data;
+    expect(types).toContain('license.expiring');
+    expect(types).not.toContain('webhook.test');
     const count = async () =>
       (await t.request({ method: 'GET', url: '/api/v1/webhooks' })).json().data.length;
     const before = await count();
@@ -392,6 +438,12 @@ describe.each(DIALECTS)('event webhooks on %s', (dialect) => {
       expect(response.body).not.toContain('pass@');
     }
     expect(await count()).toBe(before);
+    // The refused body in the failed-call log keeps no password from the URL.
+    await t.services.requestLogs.flush();
+    const failedLog = (await t.request({ method: 'GET', url: '/api/v1/logs/failed-api-calls?limit=200' }))
+      .body;
+    expect(failedLog).toContain('https://[REDACTED]@example.com/hook');
+    expect(failedLog).not.toContain('user:pass');
     const endpoint = await createEndpoint();
     for (const payload of [{}, { url: 'gopher://x' }, { events: ['nope'] }, { enabled: 'yes' }]) {
       const response = await t.request({ method: 'PATCH', url: `/api/v1/webhooks/${endpoint.id}`, payload });
