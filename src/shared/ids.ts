@@ -3,7 +3,20 @@ import { monotonicFactory } from 'ulidx';
 import type { Clock } from './clock.js';
 
 export type IdPrefix =
-  'prd' | 'cus' | 'note' | 'lic' | 'act' | 'key' | 'adm' | 'log' | 'imp' | 'ses' | 'lgf' | 'rule' | 'allow' | 'snk';
+  | 'prd'
+  | 'cus'
+  | 'note'
+  | 'lic'
+  | 'act'
+  | 'key'
+  | 'adm'
+  | 'log'
+  | 'imp'
+  | 'ses'
+  | 'lgf'
+  | 'rule'
+  | 'allow'
+  | 'snk';
 
 /** Type-prefixed, time-sortable ids (`lic_01J…`): what the API exposes and stores. */
 export interface IdGenerator {

@@ -80,7 +80,12 @@ interface Run {
   last_id: string;
 }
 
-export async function runsCovering(tx: Executor, log: ChainedLog, fromSeq: number, toSeq: number): Promise<Run[]> {
+export async function runsCovering(
+  tx: Executor,
+  log: ChainedLog,
+  fromSeq: number,
+  toSeq: number,
+): Promise<Run[]> {
   const rows = await tx
     .selectFrom('log_chain_batches')
     .select(['first_seq', 'last_seq', 'first_id', 'last_id'])
