@@ -66,7 +66,7 @@ export interface Config {
     batchSize: number;
     /** `KM_LOG_SINK_TIMEOUT_SECONDS` (default 10): one delivery's time limit. */
     timeoutSeconds: number;
-    /** `KM_LOG_SINK_DEAD_LETTER_MINUTES` (default 1440): continuous failure before a sink is dead-lettered. */
+    /** `KM_LOG_SINK_DEAD_AFTER_MINUTES` (default 1440): continuous failure before a sink is dead-lettered. */
     deadLetterMinutes: number;
     /** `KM_LOG_SINK_CA_FILE`: certificate authorities (PEM) trusted for `tls://` syslog sinks, beside the system's. */
     caFile: string | undefined;
@@ -189,7 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       intervalMs: integer(env, 'KM_LOG_SINK_INTERVAL_MS', 1000, 50, 3600 * 1000),
       batchSize: integer(env, 'KM_LOG_SINK_BATCH_SIZE', 500, 1, 10_000),
       timeoutSeconds: integer(env, 'KM_LOG_SINK_TIMEOUT_SECONDS', 10, 1, 300),
-      deadLetterMinutes: integer(env, 'KM_LOG_SINK_DEAD_LETTER_MINUTES', 1440, 1, 30 * 24 * 60),
+      deadLetterMinutes: integer(env, 'KM_LOG_SINK_DEAD_AFTER_MINUTES', 1440, 1, 30 * 24 * 60),
       caFile: env.KM_LOG_SINK_CA_FILE?.trim() || undefined,
     },
   };

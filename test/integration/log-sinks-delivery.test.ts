@@ -45,6 +45,7 @@ describe.each(DIALECTS)('log sink delivery on %s', (dialect) => {
   beforeEach(async () => {
     t = await createTestApp(dialect, (config) => {
       config.logSinks.deadLetterMinutes = 30;
+      config.logSinks.intervalMs = 50;
     });
     receiver.received.length = 0;
     receiver.answer(200);
@@ -115,6 +116,17 @@ describe.each(DIALECTS)('log sink delivery on %s', (dialect) => {
       delivered: 30,
       retried: 0,
     });
+  });
+
+  it('forwards on its own once the server starts the job', async () => {
+    await webhookSink('/timer');
+    t.services.logSinks.job.start();
+    const ids = await writeLoad(t, 25);
+    for (let i = 0; i < 100 && webhookEntries(receiver.received).length < ids.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await t.services.logSinks.job.stop();
+    expect(webhookEntries(receiver.received).map((e) => e.id)).toEqual(expect.arrayContaining(ids));
   });
 
   it('applies the filters and still moves past what they leave out', async () => {

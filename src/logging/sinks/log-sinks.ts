@@ -43,7 +43,21 @@ export function createLogSinks(core: CoreDeps, metrics: Metrics) {
       after = page.data.at(-1)!.id;
     }
   });
-  return { repository, transport, service, job };
+  return {
+    repository,
+    transport,
+    service,
+    job: {
+      ...job,
+      start(): void {
+        // Entries written with integrity off get no chain position, which is what sinks read by (ADR 0012).
+        if (!core.config.integrity.enabled) {
+          core.logger.warn('KM_LOG_INTEGRITY is off: log sinks forward no new entries until it is on again');
+        }
+        job.start();
+      },
+    },
+  };
 }
 
 export type LogSinks = ReturnType<typeof createLogSinks>;

@@ -21,26 +21,14 @@ const NILVALUE = '-';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
-/** Control characters in the visible form a reader can tell apart from the text around them. */
-function escapeControls(text: string): string {
-  return text.replace(CONTROL, (c) =>
-    c === '\n'
-      ? '\\n'
-      : c === '\r'
-        ? '\\r'
-        : c === '\t'
-          ? '\\t'
-          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /**
- * An SD-PARAM value (RFC 5424 §6.3.3): `"`, `\` and `]` take a backslash. Line breaks and other
- * control characters become `\n`, `\r`, `\t`, `\u00XX`: after the first rule a backslash in the value
- * is always doubled, so these never meet a backslash that was in the value.
+ * An SD-PARAM value (RFC 5424 §6.3.3): `"`, `\` and `]` take a backslash, and nothing else changes.
+ * A line break stays a line break: octet-counting framing carries it inside the message, so it cannot
+ * end the message or start a forged one, and a receiver that decodes the three escapes gets the value
+ * back exactly (an escape of our own for line breaks would be ambiguous once a receiver decodes `\\`).
  */
 export function escapeParamValue(value: string): string {
-  return escapeControls(value.replace(/[\\"\]]/g, (c) => `\\${c}`));
+  return value.replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
 /** Header fields (RFC 5424 §6.2): printable US-ASCII without spaces, bounded, or the NILVALUE. */
@@ -90,7 +78,8 @@ export function octetCounted(message: string): Buffer {
 
 /** RFC 5424 with the entry in structured data and a one-line summary as the message. */
 export function formatRfc5424(entry: SinkEntry, hostname: string): string {
-  return rfc5424Line(entry, hostname, escapeControls(summaryOf(entry)), structuredData(entry));
+  // The summary is for reading only: control characters become spaces.
+  return rfc5424Line(entry, hostname, summaryOf(entry).replace(CONTROL, ' '), structuredData(entry));
 }
 
 /** CEF header fields: `\` and `|` take a backslash; a line break would end the event, so it is a space. */
