@@ -1,6 +1,9 @@
 import { api, apiUrl, request, type Query } from './client.js';
 import type {
   Activation,
+  Admin,
+  ApiKey,
+  Role,
   ActivityEntry,
   AllowlistEntry,
   BlockedEntry,
@@ -97,4 +100,20 @@ export const catalogue = {
   importLicenses: (csv: string) =>
     request<unknown>('POST', '/licenses/import', { raw: { body: csv, contentType: 'text/csv' } }),
   exportUrl: (query: Query) => apiUrl('/licenses/export', query),
+};
+
+export const access = {
+  admins: () => api.get<Page<Admin>>('/admins', { limit: 200 }),
+  createAdmin: (body: { email: string; password: string; role: Role; name?: string | null }) =>
+    api.post<Admin>('/admins', body),
+  changeRole: (id: string, role: Role) => api.patch<Admin>(`/admins/${encodeURIComponent(id)}`, { role }),
+  deleteAdmin: (id: string) => api.delete<void>(`/admins/${encodeURIComponent(id)}`),
+  apiKeys: () => api.get<Page<ApiKey>>('/api-keys', { limit: 200 }),
+  createApiKey: (body: {
+    name: string;
+    scope: 'admin' | 'licenses';
+    role?: Role;
+    environment?: 'live' | 'test';
+  }) => api.post<ApiKey & { secret: string }>('/api-keys', body),
+  revokeApiKey: (id: string) => api.delete<void>(`/api-keys/${encodeURIComponent(id)}`),
 };

@@ -232,3 +232,30 @@ export interface Activation {
   first_seen_at: string;
   last_seen_at: string;
 }
+
+export const ROLES = ['owner', 'admin', 'security', 'support', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Admin {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scope: 'admin' | 'licenses';
+  role: Role | null;
+  environment: 'live' | 'test';
+  masked: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}

@@ -48,7 +48,7 @@ export function ActivityLogsPage() {
         <Empty>No activity matches these filters.</Empty>
       )}
       {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="grid-2">
+        <div className="split">
           <div>
             <table>
               <thead>

@@ -4,6 +4,8 @@ import { TimeChart, type SeriesPoint } from '../../components/TimeChart.js';
 import { useApi } from '../../components/useApi.js';
 import { bucketFor, chartQuery } from './api-log-filters.js';
 
+const ms = (value: number | null) => (value === null ? '—' : `${Math.round(value * 10) / 10} ms`);
+
 /** Calls and failures per bucket, the error rate they give, and response times per endpoint. */
 export function ApiLogCharts({ query }: { query: Record<string, string> }) {
   const chart = chartQuery(query);
@@ -80,9 +82,9 @@ export function ApiLogCharts({ query }: { query: Record<string, string> }) {
                   </td>
                   <td>{e.calls}</td>
                   <td>{e.success_rate === null ? '—' : `${Math.round(e.success_rate * 1000) / 10} %`}</td>
-                  <td>{e.p50_ms === null ? '—' : `${e.p50_ms} ms`}</td>
-                  <td>{e.p95_ms === null ? '—' : `${e.p95_ms} ms`}</td>
-                  <td>{e.p99_ms === null ? '—' : `${e.p99_ms} ms`}</td>
+                  <td>{ms(e.p50_ms)}</td>
+                  <td>{ms(e.p95_ms)}</td>
+                  <td>{ms(e.p99_ms)}</td>
                 </tr>
               ))}
             </tbody>

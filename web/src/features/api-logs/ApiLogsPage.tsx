@@ -59,7 +59,7 @@ export function ApiLogsPage({ view }: { view: 'all' | 'failures' }) {
         <Empty>No API calls match these filters.</Empty>
       )}
       {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="grid-2">
+        <div className="split">
           <div>
             <table aria-label="API calls">
               <thead>

@@ -51,7 +51,7 @@ export function LicensesPage() {
       {list.state === 'error' && <ErrorState error={list.error} onRetry={list.reload} />}
       {list.state === 'ready' && list.data.data.length === 0 && <Empty>No licences match.</Empty>}
       {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="grid-2">
+        <div className="split">
           <div>
             <table>
               <thead>

@@ -47,7 +47,7 @@ export function BlockedRequestsPage() {
         <Empty>No blocked request matches these filters.</Empty>
       )}
       {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="grid-2">
+        <div className="split">
           <div>
             <table aria-label="Blocked requests">
               <thead>

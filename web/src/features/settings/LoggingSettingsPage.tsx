@@ -107,7 +107,7 @@ function LoggingSettingsForm({ initial }: { initial: LoggingSettings }) {
           </label>
           <p id="sample-help" className="muted">
             A fraction above 0 up to 1: 1 logs every successful call, 0.01 logs 1 in 100. Failed and blocked
-            calls are always logged in full.
+            calls are never sampled out.
           </p>
           <label>
             Excluded endpoints (one route pattern a line)
