@@ -11,6 +11,7 @@ import { ProductsPage } from './features/licensing/ProductsPage.js';
 import { BlockedRequestsPage } from './features/security/BlockedRequestsPage.js';
 import { RulesPage } from './features/security/RulesPage.js';
 import { LoggingSettingsPage } from './features/settings/LoggingSettingsPage.js';
+import { WebhooksPage } from './features/webhooks/WebhooksPage.js';
 import { Layout } from './layout/Layout.js';
 import { homePath } from './layout/navigation.js';
 
@@ -58,6 +59,7 @@ export const routes: RouteObject[] = [
       { path: 'products', element: <ProductsPage /> },
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
+      { path: 'integrations/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

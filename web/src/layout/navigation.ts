@@ -34,6 +34,10 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    title: 'Integrations',
+    items: [{ to: '/integrations/webhooks', label: 'Webhooks', permission: 'settings:read' }],
+  },
+  {
     title: 'Settings',
     items: [
       { to: '/settings/logging', label: 'Logging', permission: 'settings:read' },
