@@ -6,6 +6,7 @@ import { ActivityLogsPage } from './features/activity/ActivityLogsPage.js';
 import { ApiLogsPage } from './features/api-logs/ApiLogsPage.js';
 import { AccessPage } from './features/access/AccessPage.js';
 import { CustomersPage } from './features/licensing/CustomersPage.js';
+import { LogSinksPage } from './features/log-sinks/LogSinksPage.js';
 import { LicensesPage } from './features/licensing/LicensesPage.js';
 import { ProductsPage } from './features/licensing/ProductsPage.js';
 import { BlockedRequestsPage } from './features/security/BlockedRequestsPage.js';
@@ -59,6 +60,7 @@ export const routes: RouteObject[] = [
       { path: 'products', element: <ProductsPage /> },
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
+      { path: 'integrations/log-sinks', element: <LogSinksPage /> },
       { path: 'integrations/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },
     ],

@@ -35,7 +35,10 @@ export const NAVIGATION: NavSection[] = [
   },
   {
     title: 'Integrations',
-    items: [{ to: '/integrations/webhooks', label: 'Webhooks', permission: 'settings:read' }],
+    items: [
+      { to: '/integrations/log-sinks', label: 'Log sinks', permission: 'settings:read' },
+      { to: '/integrations/webhooks', label: 'Webhooks', permission: 'settings:read' },
+    ],
   },
   {
     title: 'Settings',
