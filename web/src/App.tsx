@@ -7,6 +7,7 @@ import { ApiLogsPage } from './features/api-logs/ApiLogsPage.js';
 import { AccessPage } from './features/access/AccessPage.js';
 import { CustomersPage } from './features/licensing/CustomersPage.js';
 import { LogSinksPage } from './features/log-sinks/LogSinksPage.js';
+import { EmailTemplatesPage } from './features/email-templates/EmailTemplatesPage.js';
 import { LicensesPage } from './features/licensing/LicensesPage.js';
 import { ProductsPage } from './features/licensing/ProductsPage.js';
 import { BlockedRequestsPage } from './features/security/BlockedRequestsPage.js';
@@ -60,6 +61,7 @@ export const routes: RouteObject[] = [
       { path: 'products', element: <ProductsPage /> },
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
+      { path: 'settings/email-templates', element: <EmailTemplatesPage /> },
       { path: 'integrations/log-sinks', element: <LogSinksPage /> },
       { path: 'integrations/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },

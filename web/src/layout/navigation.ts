@@ -45,6 +45,7 @@ export const NAVIGATION: NavSection[] = [
     items: [
       { to: '/settings/logging', label: 'Logging', permission: 'settings:read' },
       { to: '/settings/access', label: 'Admins & API keys', permission: 'admins:read' },
+      { to: '/settings/email-templates', label: 'Email templates', permission: 'settings:read' },
     ],
   },
 ];
