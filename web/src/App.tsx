@@ -8,6 +8,8 @@ import { AccessPage } from './features/access/AccessPage.js';
 import { CustomersPage } from './features/licensing/CustomersPage.js';
 import { LogSinksPage } from './features/log-sinks/LogSinksPage.js';
 import { EmailTemplatesPage } from './features/email-templates/EmailTemplatesPage.js';
+import { AlertRulesPage } from './features/alerts/AlertRulesPage.js';
+import { AlertsPage } from './features/alerts/AlertsPage.js';
 import { LicensesPage } from './features/licensing/LicensesPage.js';
 import { ProductsPage } from './features/licensing/ProductsPage.js';
 import { BlockedRequestsPage } from './features/security/BlockedRequestsPage.js';
@@ -62,6 +64,8 @@ export const routes: RouteObject[] = [
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
       { path: 'settings/email-templates', element: <EmailTemplatesPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
+      { path: 'alerts/rules', element: <AlertRulesPage /> },
       { path: 'integrations/log-sinks', element: <LogSinksPage /> },
       { path: 'integrations/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },

@@ -26,6 +26,13 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    title: 'Alerts',
+    items: [
+      { to: '/alerts', label: 'Fired alerts', permission: 'logs:read' },
+      { to: '/alerts/rules', label: 'Alert rules', permission: 'settings:read' },
+    ],
+  },
+  {
     title: 'Licensing',
     items: [
       { to: '/licenses', label: 'Licences', permission: 'licenses:read' },
