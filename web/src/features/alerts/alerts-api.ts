@@ -1,8 +1,7 @@
 import { api, type Query } from '../../api/client.js';
 import type { Page } from '../../api/types.js';
 
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export const ALERT_STATES = ['firing', 'resolved'] as const;
+export { ALERT_STATES, SEVERITIES } from './alert-options.js';
 
 export interface AlertRule {
   id: string;

@@ -1,23 +1,7 @@
 import { api } from '../../api/client.js';
 import type { Page } from '../../api/types.js';
 
-export const SINK_TYPES = ['webhook', 'syslog', 'splunk-hec', 'elasticsearch', 'otlp'] as const;
-export const SINK_LOGS = ['activity', 'api-calls', 'failed-api-calls', 'blocked'] as const;
-/** Message formats per type, as the server accepts them; the first is the default. */
-export const SINK_FORMATS: Record<string, readonly string[]> = {
-  webhook: ['json'],
-  syslog: ['rfc5424', 'cef'],
-  'splunk-hec': ['json'],
-  elasticsearch: ['ndjson'],
-  otlp: ['json'],
-};
-export const URL_HINTS: Record<string, string> = {
-  webhook: 'https://siem.example.com/ingest',
-  syslog: 'tcp://syslog.example.com:6514 or tls://…',
-  'splunk-hec': 'https://splunk.example.com:8088/services/collector/event',
-  elasticsearch: 'https://search.example.com:9200/keymanager/_bulk',
-  otlp: 'https://otel.example.com:4318/v1/logs',
-};
+export { SINK_FORMATS, SINK_LOGS, SINK_TYPES, URL_HINTS } from './sink-options.js';
 
 export interface SinkHealth {
   state: 'active' | 'retrying' | 'dead_letter';
