@@ -6,11 +6,16 @@ import { ActivityLogsPage } from './features/activity/ActivityLogsPage.js';
 import { ApiLogsPage } from './features/api-logs/ApiLogsPage.js';
 import { AccessPage } from './features/access/AccessPage.js';
 import { CustomersPage } from './features/licensing/CustomersPage.js';
+import { LogSinksPage } from './features/log-sinks/LogSinksPage.js';
+import { EmailTemplatesPage } from './features/email-templates/EmailTemplatesPage.js';
+import { AlertRulesPage } from './features/alerts/AlertRulesPage.js';
+import { AlertsPage } from './features/alerts/AlertsPage.js';
 import { LicensesPage } from './features/licensing/LicensesPage.js';
 import { ProductsPage } from './features/licensing/ProductsPage.js';
 import { BlockedRequestsPage } from './features/security/BlockedRequestsPage.js';
 import { RulesPage } from './features/security/RulesPage.js';
 import { LoggingSettingsPage } from './features/settings/LoggingSettingsPage.js';
+import { WebhooksPage } from './features/webhooks/WebhooksPage.js';
 import { Layout } from './layout/Layout.js';
 import { homePath } from './layout/navigation.js';
 
@@ -58,6 +63,11 @@ export const routes: RouteObject[] = [
       { path: 'products', element: <ProductsPage /> },
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
+      { path: 'settings/email-templates', element: <EmailTemplatesPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
+      { path: 'alerts/rules', element: <AlertRulesPage /> },
+      { path: 'integrations/log-sinks', element: <LogSinksPage /> },
+      { path: 'integrations/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -26,6 +26,13 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    title: 'Alerts',
+    items: [
+      { to: '/alerts', label: 'Fired alerts', permission: 'logs:read' },
+      { to: '/alerts/rules', label: 'Alert rules', permission: 'settings:read' },
+    ],
+  },
+  {
     title: 'Licensing',
     items: [
       { to: '/licenses', label: 'Licences', permission: 'licenses:read' },
@@ -34,10 +41,18 @@ export const NAVIGATION: NavSection[] = [
     ],
   },
   {
+    title: 'Integrations',
+    items: [
+      { to: '/integrations/log-sinks', label: 'Log sinks', permission: 'settings:read' },
+      { to: '/integrations/webhooks', label: 'Webhooks', permission: 'settings:read' },
+    ],
+  },
+  {
     title: 'Settings',
     items: [
       { to: '/settings/logging', label: 'Logging', permission: 'settings:read' },
       { to: '/settings/access', label: 'Admins & API keys', permission: 'admins:read' },
+      { to: '/settings/email-templates', label: 'Email templates', permission: 'settings:read' },
     ],
   },
 ];
