@@ -54,7 +54,7 @@ export function apiCallHistoryRoutes(logs: LogQueryService, activity: ActivitySe
       app.get(
         `/${history.resource}/:id/api-calls`,
         {
-          config: { access: { auth: 'admin', permission }, activity: LOG_READ_ACTIVITY },
+          config: { access: { auth: 'admin', permission }, activity: LOG_READ_ACTIVITY, searchTerms: true },
           schema: readSchema({ ...apiCalls, query: history.query }, history.description, IdParams),
         },
         async (request, reply) => {

@@ -9,7 +9,11 @@ import { logReaders, readActivity, type LogReader, type ReadQuery } from './log-
 
 const tags = ['logs'];
 export const LOG_READ_ACTIVITY = { action: 'LOGS_SEARCHED', resource_type: 'logs' } as const;
-const config = { access: { auth: 'admin', permission: 'logs:read' }, activity: LOG_READ_ACTIVITY } as const;
+const config = {
+  access: { auth: 'admin', permission: 'logs:read' },
+  activity: LOG_READ_ACTIVITY,
+  searchTerms: true,
+} as const;
 
 // Documented as text; the handler streams it rather than building one string.
 const FileText = Type.Unsafe<Readable>({ type: 'string' });

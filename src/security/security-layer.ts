@@ -273,7 +273,7 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     if (lineKey !== null && cleanRequestLines.has(lineKey)) return;
     const attack = deps.detector.inspectRequestLine({
       path,
-      query: queryOf(request.url),
+      query: request.routeOptions.config.searchTerms ? '' : queryOf(request.url),
       headers: request.headers,
     });
     if (attack) return block(request, reply, attack, facts);
@@ -348,6 +348,17 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
 }
 
 export type SecurityLayer = ReturnType<typeof createSecurityLayer>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The query string holds search terms, not instructions: the log searches, where a security team
+     * looks for `' OR 1=1` or `<script>` in what was recorded. Its values are not judged as attacks (the
+     * path and headers still are); such routes need `logs:read` and bind every value as a parameter.
+     */
+    searchTerms?: boolean;
+  }
+}
 
 /** Must be registered before authentication, so its body check runs first among preValidation hooks. */
 export function registerSecurityLayer(app: FastifyInstance, layer: SecurityLayer): void {

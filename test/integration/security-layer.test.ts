@@ -172,6 +172,43 @@ describe.each(DIALECTS)('the security layer on %s', (dialect) => {
     expect(benign.statusCode, benign.body).toBe(201);
   });
 
+  it('lets the log searches look for attack strings, and still judges their path and headers', async () => {
+    const term = encodeURIComponent("1' OR '1'='1' --");
+    for (const log of ['api-calls', 'blocked', 'activity']) {
+      const search = await t.request({
+        method: 'GET',
+        url: `/api/v1/logs/${log}?q=${term}`,
+        remoteAddress: '198.51.100.50',
+      });
+      expect(search.statusCode, search.body).toBe(200);
+    }
+    const history = await t.request({
+      method: 'GET',
+      url: `/api/v1/licenses/${fixture.licenseId}/api-calls?q=${encodeURIComponent('<script>alert(1)</script>')}`,
+      remoteAddress: '198.51.100.50',
+    });
+    expect(history.statusCode, history.body).toBe(200);
+    // Without credentials the search is refused as unauthenticated, and recorded among failed calls.
+    const anonymous = await t.request({
+      method: 'GET',
+      url: `/api/v1/logs/activity?q=${term}`,
+      key: null,
+      remoteAddress: '198.51.100.51',
+    });
+    expect(anonymous.statusCode).toBe(401);
+    // The same terms elsewhere, or in a search's path, are judged as attacks.
+    expectRefused(
+      await t.request({ method: 'GET', url: `/api/v1/customers?q=${term}`, remoteAddress: '198.51.100.52' }),
+    );
+    expectRefused(
+      await t.request({
+        method: 'GET',
+        url: `/api/v1/logs/blocked/..%2f..%2fetc%2fpasswd`,
+        remoteAddress: '198.51.100.53',
+      }),
+    );
+  });
+
   it('limits requests per address with the headers of the contract, then refills', async () => {
     const limits = await t.request({
       method: 'PUT',

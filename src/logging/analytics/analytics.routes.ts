@@ -22,6 +22,7 @@ const tags = ['logs'];
 const config = {
   access: { auth: 'admin', permission: 'logs:read' },
   activity: { action: 'LOGS_SEARCHED', resource_type: 'logs' },
+  searchTerms: true,
 } as const;
 
 const WINDOW_NOTE =
