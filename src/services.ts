@@ -117,7 +117,16 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     config.retention.intervalSeconds * 1000,
     logAnonymizer,
   );
-  const alerts = createAlerts(core, { registry: metrics.registry, rollups: analytics.rollups });
+  const alerts = createAlerts(core, {
+    registry: metrics.registry,
+    rollups: analytics.rollups,
+    mailer: notifications.mailer,
+    editedTemplate: async (variables) => {
+      if ((await notifications.templates.get('alert')).is_default) return null;
+      const { subject, text, html } = await notifications.renderEmail('alert', variables);
+      return { subject, text, html };
+    },
+  });
   try {
     await alerts.rules.seedBuiltins();
   } catch (error) {

@@ -3,7 +3,7 @@ import type { Mailer } from '../notifications/mailer.js';
 import { retryDelayMs, type BackoffPolicy } from '../shared/backoff.js';
 import type { Clock } from '../shared/clock.js';
 import { signatureHeaders } from '../shared/hmac-signature.js';
-import { formatAlertEmail, type AlertEvent } from './alert-email.js';
+import { formatAlertEmail, type AlertEmail, type AlertEvent } from './alert-email.js';
 import type { AlertView } from './alert.schemas.js';
 import type { AlertRepository, NotificationRecord } from './alert.repository.js';
 
@@ -18,6 +18,11 @@ export interface NotifierOptions {
   webhookTimeoutMs?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /**
+   * The `alert` email template once an admin has edited it (null while the shipped default is in
+   * place, whose place the detailed format of alert-email.ts takes).
+   */
+  editedTemplate?: (variables: Record<string, string>) => Promise<AlertEmail | null>;
 }
 
 export interface WebhookPayload {
@@ -56,8 +61,15 @@ export function createAlertNotifier(options: NotifierOptions) {
         response_status: null,
         error: 'No SMTP server is configured (KM_SMTP_URL).',
       };
-    const message = formatAlertEmail(alert, n.event as AlertEvent);
     try {
+      const message =
+        (await options.editedTemplate?.({
+          rule_name: alert.rule_name,
+          severity: alert.severity,
+          state: alert.state,
+          summary: alert.summary,
+          fired_at: alert.started_at,
+        })) ?? formatAlertEmail(alert, n.event as AlertEvent);
       await mailer.send({ to: n.target.split(',').map((s) => s.trim()), ...message });
       return { status: 'sent', attempts: 1, response_status: null, error: null };
     } catch (error) {

@@ -10,7 +10,7 @@ import { createMailer, type Mailer } from '../notifications/mailer.js';
 import type { CoreDeps } from '../shared/deps.js';
 import { createAlertEvaluator, toAlertView } from './alert-evaluator.js';
 import { createAlertMeasure } from './alert-measure.js';
-import { createAlertNotifier } from './alert-notifier.js';
+import { createAlertNotifier, type NotifierOptions } from './alert-notifier.js';
 import { createAlertReads } from './alert-reads.js';
 import { createAlertRulesService } from './alert-rules.service.js';
 import { createAlertJob } from './alert.job.js';
@@ -22,6 +22,8 @@ export interface AlertsDeps {
   rollups: RollupRepository;
   /** Tests pass a mailer of their own; the server builds one from `KM_SMTP_URL`. */
   mailer?: Mailer;
+  /** An admin's edited `alert` email template (NotifierOptions.editedTemplate). */
+  editedTemplate?: NotifierOptions['editedTemplate'];
 }
 
 /** Sum of a pipeline counter over its `log` labels, as this process counted it. */
@@ -39,7 +41,14 @@ export function createAlerts(core: CoreDeps, deps: AlertsDeps) {
   const reads = createAlertReads(db, core.database.dialect);
   const counts = createWindowCounts(createRequestLogRepository(db), deps.rollups);
   const mailer = deps.mailer ?? createMailer(config.smtp);
-  const notifier = createAlertNotifier({ repository, mailer, clock, logger, sleep: core.sleep });
+  const notifier = createAlertNotifier({
+    repository,
+    mailer,
+    clock,
+    logger,
+    sleep: core.sleep,
+    ...(deps.editedTemplate && { editedTemplate: deps.editedTemplate }),
+  });
   const intervalMs = config.alerts.evalSeconds * 1000;
   const evaluator = createAlertEvaluator({
     db,
