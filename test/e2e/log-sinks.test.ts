@@ -53,8 +53,12 @@ describe('Integrations → Log sinks', () => {
     await detail.getByRole('button', { name: 'Send test' }).click();
     await detail.getByText(/^Test delivered in \d+ ms\.$/).waitFor();
 
-    // An admin change after the sink's creation is an activity entry the sink must deliver.
+    // An admin change after the sink's creation is an activity entry the sink must deliver. The sink's
+    // own creation entry may arrive first, so wait for this one at the receiver, then read the health.
     await portal.api.json('POST', '/api/v1/products', { name: 'Forwarded Product' });
+    await expect
+      .poll(() => batches.some((b) => b.includes('Forwarded Product')), { timeout: 15_000, interval: 200 })
+      .toBe(true);
     await expect
       .poll(
         async () => {
@@ -65,7 +69,6 @@ describe('Integrations → Log sinks', () => {
       )
       .not.toBe('0');
     expect(await row.locator('td').nth(8).textContent()).toBe('—');
-    expect(batches.some((b) => b.includes('Forwarded Product'))).toBe(true);
     await screenshot(page, 'log-sinks');
     expect(portal.pageErrors).toEqual([]);
   });
