@@ -55,7 +55,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerRequestLogging(app, services.requestLogs.recorder);
   // Before authentication: its body check must be the first preValidation hook.
   if (options.securityLayer !== false) registerSecurityLayer(app, services.security.layer);
-  registerAuthentication(app, { apiKeys: services.apiKeys, sessions: services.sessions });
+  registerAuthentication(app, {
+    apiKeys: services.apiKeys,
+    sessions: services.sessions,
+    mfa: {
+      requiredForEveryAdmin: () => services.accessSettings.get().require_mfa_for_admins,
+      requiredForLogs: () => services.loggingSettings.current().require_mfa_for_log_access,
+    },
+  });
   registerActivityHooks(app, services.activity);
 
   await app.register(

@@ -2,6 +2,8 @@ import { createAdminService } from './access/admin.service.js';
 import { createAlerts } from './alerts/alerts.js';
 import { createApiKeyService } from './access/api-key.service.js';
 import { createSessionService } from './access/session.service.js';
+import { createAccessSettingsService } from './access/access-settings.js';
+import { createMfaService } from './access/mfa.service.js';
 import type { Config } from './config/config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -82,7 +84,18 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
   const apiKeys = createApiKeyService(core);
   const admins = createAdminService(core);
-  const sessions = createSessionService(core, admins);
+  const accessSettings = createAccessSettingsService(core);
+  try {
+    await accessSettings.load();
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  const mfa = createMfaService(core);
+  const sessions = createSessionService(core, admins, {
+    hasAuthenticator: (adminId) => mfa.isEnabled(adminId),
+    requiredForEveryAdmin: async () => (await accessSettings.load()).require_mfa_for_admins,
+  });
   // Licence, customer and product changes write their events here, in their own transaction.
   const outbox = createEventOutbox(core);
   const licensing = createLicensingServices(core, outbox);
@@ -151,6 +164,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     apiKeys,
     admins,
     sessions,
+    accessSettings,
+    mfa,
     licensing,
     requestLogs,
     analytics,

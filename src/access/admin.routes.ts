@@ -9,7 +9,12 @@ import { principalRole, requirePrincipal } from './principal.js';
 const tags = ['admins'];
 
 export function adminRoutes(services: Services) {
-  const { admins, activity } = services;
+  const { admins, activity, mfa } = services;
+  /** Whether each admin has two-factor sign-in on: what an owner needs to know before a reset. */
+  async function withMfa<T extends { id: string }>(list: T[]): Promise<(T & { mfa_enabled: boolean })[]> {
+    const active = await mfa.repository.activeAmong(list.map((admin) => admin.id));
+    return list.map((admin) => ({ ...admin, mfa_enabled: active.has(admin.id) }));
+  }
   const resource_type = 'admin' as const;
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -20,7 +25,10 @@ export function adminRoutes(services: Services) {
         schema: { tags, querystring: PaginationQuery, response: { 200: pageOf(Admin) } },
         config: { access: { auth: 'admin', permission: 'admins:read' } },
       },
-      async (request) => admins.list(request.query.limit, decodeCursor(request.query.cursor)),
+      async (request) => {
+        const page = await admins.list(request.query.limit, decodeCursor(request.query.cursor));
+        return { ...page, data: await withMfa(page.data) };
+      },
     );
 
     app.post(
@@ -47,7 +55,7 @@ export function adminRoutes(services: Services) {
         schema: { tags, params: AdminParams, response: { 200: Admin } },
         config: { access: { auth: 'admin', permission: 'admins:read' } },
       },
-      async (request) => admins.get(request.params.id),
+      async (request) => (await withMfa([await admins.get(request.params.id)]))[0]!,
     );
 
     app.patch(

@@ -19,6 +19,9 @@ export const Admin = Type.Object({
   created_at: Timestamp,
   updated_at: Timestamp,
   last_login_at: NullableTimestamp,
+  mfa_enabled: Type.Optional(
+    Type.Boolean({ description: 'two-factor sign-in is on (in admin lists and reads)' }),
+  ),
 });
 
 export const AdminParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
@@ -53,8 +56,14 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
+const MfaStep = Type.Union([Type.Literal('verify'), Type.Literal('enrol'), Type.Null()], {
+  description:
+    'the sign-in step still owed: `verify` (POST /auth/mfa/verify with a code), `enrol` (set up an authenticator first) or null (signed in)',
+});
+
 export const LoginResponse = Type.Object({
   admin: Admin,
+  mfa_step: MfaStep,
   csrf_token: Type.String({
     description: 'Send it back as the x-csrf-token header on state-changing requests',
   }),
@@ -78,4 +87,7 @@ export const Me = Type.Object({
   role: Type.Union([RoleSchema, Type.Null()]),
   permissions: Type.Array(Type.String()),
   session: Type.Union([Type.String({ description: 'the session, masked' }), Type.Null()]),
+  mfa_enabled: Type.Boolean({ description: 'the admin has a confirmed authenticator' }),
+  mfa_passed: Type.Boolean({ description: 'this session signed in with two factors' }),
+  mfa_step: MfaStep,
 });

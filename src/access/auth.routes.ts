@@ -9,7 +9,7 @@ import { LoginBody, LoginResponse, Me, PasswordChangeBody, ProfileBody } from '.
 import { SESSION_COOKIE } from './authenticate.js';
 import { ROLE_PERMISSIONS } from './permissions.js';
 import { requirePrincipal, type Principal } from './principal.js';
-import { LoginThrottledError } from './session.service.js';
+import { LoginThrottledError, type NewSession } from './session.service.js';
 
 /**
  * Readable by the portal's script (not HTTP-only) so it can send the x-csrf-token header after a
@@ -25,21 +25,41 @@ function profile(admin: AdminRecord, sessionMasked: string) {
   return { type: 'admin' as const, id, email, name, role, permissions, session: sessionMasked };
 }
 
-function adminOnly(principal: Principal | null): Extract<Principal, { kind: 'admin' }> {
+export function adminOnly(principal: Principal | null): Extract<Principal, { kind: 'admin' }> {
   const p = requirePrincipal(principal);
   if (p.kind !== 'admin') throw new AppError('ERR_INSUFFICIENT_SCOPE', 'Only admin accounts have this.');
   return p;
 }
 
-export function authRoutes(services: Services) {
-  const { admins, sessions, activity } = services;
+/** Sets and clears the session cookie and its readable CSRF twin. */
+export function sessionCookies(services: Services) {
   const { secureCookie } = services.core.config.sessions;
   const cookieOptions = { path: '/', sameSite: 'strict', secure: secureCookie } as const;
+  return {
+    set(reply: FastifyReply, session: NewSession): void {
+      const expires = new Date(session.expiresAt);
+      reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions, httpOnly: true, expires });
+      reply.setCookie(CSRF_COOKIE, session.csrfToken, { ...cookieOptions, httpOnly: false, expires });
+    },
+    clear(reply: FastifyReply): void {
+      reply.clearCookie(SESSION_COOKIE, { ...cookieOptions, httpOnly: true });
+      reply.clearCookie(CSRF_COOKIE, cookieOptions);
+    },
+  };
+}
 
-  function clearCookies(reply: FastifyReply): void {
-    reply.clearCookie(SESSION_COOKIE, { ...cookieOptions, httpOnly: true });
-    reply.clearCookie(CSRF_COOKIE, cookieOptions);
-  }
+/** The sign-in step a session is at: `verify` (code owed), `enrol` (authenticator owed) or null (done). */
+export function mfaStep(services: Services, principal: Principal): 'verify' | 'enrol' | null {
+  if (principal.kind !== 'admin') return null;
+  if (principal.mfa === 'verify' || principal.mfa === 'enrol') return principal.mfa;
+  if (principal.mfa === 'off' && services.accessSettings.get().require_mfa_for_admins) return 'enrol';
+  return null;
+}
+
+export function authRoutes(services: Services) {
+  const { admins, sessions, activity, mfa } = services;
+  const cookies = sessionCookies(services);
+  const clearCookies = cookies.clear;
 
   return async function (fastify: FastifyInstance): Promise<void> {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -63,10 +83,10 @@ export function authRoutes(services: Services) {
             },
             (action) => audit(activity, request, action),
           );
-          const expires = new Date(result.expiresAt);
-          reply.setCookie(SESSION_COOKIE, result.token, { ...cookieOptions, httpOnly: true, expires });
-          reply.setCookie(CSRF_COOKIE, result.csrfToken, { ...cookieOptions, httpOnly: false, expires });
-          return { admin: result.admin, csrf_token: result.csrfToken };
+          cookies.set(reply, result);
+          const mfa_step =
+            result.mfaState === 'verify' || result.mfaState === 'enrol' ? result.mfaState : null;
+          return { admin: result.admin, csrf_token: result.csrfToken, mfa_step };
         } catch (error) {
           if (error instanceof LoginThrottledError)
             reply.header('retry-after', String(error.retryAfterSeconds));
@@ -80,7 +100,7 @@ export function authRoutes(services: Services) {
       {
         schema: { tags, response: { 204: Type.Null() } },
         config: {
-          access: { auth: 'admin', permission: 'self' },
+          access: { auth: 'admin', permission: 'self', mfaSteps: ['verify', 'enrol'] },
           activity: { action: 'ADMIN_LOGOUT', resource_type: 'session' },
         },
       },
@@ -100,15 +120,33 @@ export function authRoutes(services: Services) {
 
     app.get(
       '/auth/me',
-      { schema: { tags, response: { 200: Me } }, config: { access: { auth: 'admin', permission: 'self' } } },
+      {
+        schema: { tags, response: { 200: Me } },
+        config: { access: { auth: 'admin', permission: 'self', mfaSteps: ['verify', 'enrol'] } },
+      },
       async (request) => {
         const principal = requirePrincipal(request.principal);
         const permissions = principal.role ? [...ROLE_PERMISSIONS[principal.role]] : [];
         if (principal.kind === 'api_key') {
           const { apiKeyId: id, name, role } = principal;
-          return { type: 'api_key' as const, id, email: null, name, role, permissions, session: null };
+          const mfaFields = { mfa_enabled: false, mfa_passed: false, mfa_step: null };
+          return {
+            type: 'api_key' as const,
+            id,
+            email: null,
+            name,
+            role,
+            permissions,
+            session: null,
+            ...mfaFields,
+          };
         }
-        return profile(await admins.get(principal.adminId), principal.sessionMasked);
+        return {
+          ...profile(await admins.get(principal.adminId), principal.sessionMasked),
+          mfa_enabled: await mfa.isEnabled(principal.adminId),
+          mfa_passed: principal.mfa === 'passed',
+          mfa_step: mfaStep(services, principal),
+        };
       },
     );
 
@@ -130,7 +168,12 @@ export function authRoutes(services: Services) {
           (tx, entry) => admins.update(principal.adminId, { name: request.body.name }, null, tx, entry),
           { resource_id: principal.adminId },
         );
-        return profile(admin, principal.sessionMasked);
+        return {
+          ...profile(admin, principal.sessionMasked),
+          mfa_enabled: await mfa.isEnabled(principal.adminId),
+          mfa_passed: principal.mfa === 'passed',
+          mfa_step: mfaStep(services, principal),
+        };
       },
     );
 

@@ -49,8 +49,46 @@ async function resolvePrincipal(
   );
 }
 
-function authorize(principal: Principal, access: Exclude<RouteAccess, { auth: 'public' }>): void {
+/** The two settings that ask for a second factor; read on every request, so held in memory. */
+export interface MfaAccessPolicy {
+  /** An owner requires two factors for every admin (`require_mfa_for_admins`). */
+  requiredForEveryAdmin(): boolean;
+  /** `require_mfa_for_log_access`: reading, exporting or analysing logs needs a session that passed MFA. */
+  requiredForLogs(): boolean;
+}
+
+function needsLogs(permission: Exclude<RouteAccess, { auth: 'public' | 'license' }>['permission']): boolean {
+  return permission === 'logs:read' || (Array.isArray(permission) && permission.includes('logs:read'));
+}
+
+/**
+ * A session that owes its second factor (or its enrolment, when an owner requires MFA for every admin
+ * and the admin has none) reaches only the routes of that step. API keys are not people and have no
+ * second factor: they are unaffected (see docs/adr/0015-two-factor-sign-in.md).
+ */
+function checkMfa(
+  principal: Principal,
+  access: Extract<RouteAccess, { auth: 'admin' }>,
+  policy: MfaAccessPolicy,
+): void {
+  if (principal.kind !== 'admin') return;
+  const step = principal.mfa === 'off' && policy.requiredForEveryAdmin() ? 'enrol' : principal.mfa;
+  if (step === 'verify' && !access.mfaSteps?.includes('verify')) throw new AppError('ERR_MFA_PENDING');
+  if (step === 'enrol' && !access.mfaSteps?.includes('enrol')) {
+    throw new AppError('ERR_MFA_ENROLMENT_REQUIRED');
+  }
+  if (step !== 'passed' && needsLogs(access.permission) && policy.requiredForLogs()) {
+    throw new AppError('ERR_MFA_REQUIRED');
+  }
+}
+
+function authorize(
+  principal: Principal,
+  access: Exclude<RouteAccess, { auth: 'public' }>,
+  policy: MfaAccessPolicy,
+): void {
   if (access.auth === 'license') return;
+  checkMfa(principal, access, policy);
   const role =
     principal.kind === 'admin' ? principal.role : principal.scope === 'admin' ? principal.role : null;
   if (!role) throw new AppError('ERR_INSUFFICIENT_SCOPE');
@@ -71,7 +109,7 @@ export interface RouteAccessEntry {
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  deps: { apiKeys: ApiKeyService; sessions: SessionAuthenticator },
+  deps: { apiKeys: ApiKeyService; sessions: SessionAuthenticator; mfa: MfaAccessPolicy },
 ): void {
   app.decorateRequest('principal', null);
   const table: RouteAccessEntry[] = [];
@@ -91,6 +129,6 @@ export function registerAuthentication(
     const principal = await resolvePrincipal(request, access, deps.apiKeys, deps.sessions);
     // Known before the permission check, so a refused admin action is still attributed to its actor.
     request.principal = principal;
-    authorize(principal, access);
+    authorize(principal, access, deps.mfa);
   });
 }

@@ -1,4 +1,4 @@
-import type { ApiKeyScope, Role } from '../db/schema.js';
+import type { ApiKeyScope, Role, SessionMfaState } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 import type { Permission } from './permissions.js';
 
@@ -12,6 +12,8 @@ export type Principal =
       sessionId: string;
       /** The session token as shown in logs: `sess_` + its first 8 random characters + `...`. */
       sessionMasked: string;
+      /** How far the session's sign-in went; only `off` and `passed` sessions are fully signed in. */
+      mfa: SessionMfaState;
     }
   | {
       kind: 'api_key';
@@ -32,7 +34,15 @@ export type Principal =
 export type RouteAccess =
   | { auth: 'public' }
   | { auth: 'license' }
-  | { auth: 'admin'; permission: Permission | readonly Permission[] | 'self' };
+  | {
+      auth: 'admin';
+      permission: Permission | readonly Permission[] | 'self';
+      /**
+       * The unfinished sign-in steps whose sessions may use the route (the code step, the enrolment
+       * step): every other route refuses them until the second factor is done.
+       */
+      mfaSteps?: readonly ('verify' | 'enrol')[];
+    };
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import type { Executor } from '../db/database.js';
-import type { Role, SessionTable } from '../db/schema.js';
+import type { Role, SessionMfaState, SessionTable } from '../db/schema.js';
 
 export interface SessionWithAdmin {
   id: string;
@@ -11,6 +11,7 @@ export interface SessionWithAdmin {
   revoked_at: string | null;
   email: string;
   role: Role;
+  mfa_state: SessionMfaState;
 }
 
 export function createSessionRepository(db: Executor) {
@@ -31,6 +32,7 @@ export function createSessionRepository(db: Executor) {
           'sessions.last_seen_at',
           'sessions.expires_at',
           'sessions.revoked_at',
+          'sessions.mfa_state',
           'admins.email',
           'admins.role',
         ])

@@ -3,6 +3,7 @@ import { AppError } from '../http/errors.js';
 import { unaudited, type Audited } from '../logging/activity.service.js';
 import { maskSessionToken } from '../logging/mask.js';
 import type { Executor } from '../db/database.js';
+import type { SessionMfaState } from '../db/schema.js';
 import type { CoreDeps } from '../shared/deps.js';
 import type { AdminRecord } from './admin.repository.js';
 import { normalizeEmail, type AdminService } from './admin.service.js';
@@ -15,6 +16,9 @@ import { createSessionRepository } from './session.repository.js';
 
 /** last_seen_at drives idle expiry; a minute's precision is enough and keeps writes off most requests. */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** How long a session that has given its password may take to give its code or to enrol. */
+export const MFA_STEP_MINUTES = 10;
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
@@ -42,13 +46,28 @@ export interface LoginInput {
 
 export interface LoginResult {
   admin: AdminRecord;
+  /** `verify` or `enrol`: the session is open only to the second step until it is done. */
+  mfaState: SessionMfaState;
   /** The cookie value and the CSRF token: returned once, stored only as hashes. */
   token: string;
   csrfToken: string;
   expiresAt: string;
 }
 
-export function createSessionService(deps: CoreDeps, admins: AdminService) {
+export interface NewSession {
+  token: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** What the session service asks about an admin's second factor at sign-in. */
+export interface MfaSignInPolicy {
+  hasAuthenticator(adminId: string): Promise<boolean>;
+  /** Read fresh at each sign-in, so a change made through another server process applies at once. */
+  requiredForEveryAdmin(): Promise<boolean>;
+}
+
+export function createSessionService(deps: CoreDeps, admins: AdminService, mfaPolicy: MfaSignInPolicy) {
   const { db, clock, ids, config, sleep } = deps;
   const sessions = createSessionRepository(db);
   const failures = createLoginFailureRepository(db);
@@ -100,9 +119,44 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
         role: session.role,
         sessionId: session.id,
         sessionMasked: maskSessionToken(token),
+        mfa: session.mfa_state,
       };
     },
   };
+
+  /** A new session row; the token and CSRF token are returned once and stored only as hashes. */
+  async function open(
+    adminId: string,
+    client: { ip: string; userAgent: string | null },
+    mfaState: SessionMfaState,
+    tx: Executor,
+  ): Promise<NewSession> {
+    const now = clock.now();
+    const nowIso = now.toISOString();
+    const token = `sess_${randomBytes(32).toString('base64url')}`;
+    const csrfToken = randomBytes(32).toString('base64url');
+    const hours = config.sessions.absoluteHours * 3_600_000;
+    const lifetime =
+      mfaState === 'verify' || mfaState === 'enrol' ? Math.min(hours, MFA_STEP_MINUTES * 60_000) : hours;
+    const expiresAt = new Date(now.getTime() + lifetime).toISOString();
+    await sessions.insert(
+      {
+        id: ids.next('ses'),
+        token_hash: sha256(token),
+        csrf_hash: sha256(csrfToken),
+        admin_id: adminId,
+        ip: client.ip,
+        user_agent: client.userAgent,
+        created_at: nowIso,
+        last_seen_at: nowIso,
+        expires_at: expiresAt,
+        revoked_at: null,
+        mfa_state: mfaState,
+      },
+      tx,
+    );
+    return { token, csrfToken, expiresAt };
+  }
 
   return {
     ...authenticator,
@@ -124,36 +178,46 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
       }
       const now = clock.now();
       const nowIso = now.toISOString();
-      const token = `sess_${randomBytes(32).toString('base64url')}`;
-      const csrfToken = randomBytes(32).toString('base64url');
-      const expiresAt = new Date(now.getTime() + config.sessions.absoluteHours * 3_600_000).toISOString();
-      await audited(async (tx, entry) => {
+      const mfaState: SessionMfaState = (await mfaPolicy.hasAuthenticator(admin.id))
+        ? 'verify'
+        : (await mfaPolicy.requiredForEveryAdmin())
+          ? 'enrol'
+          : 'off';
+      const opened = await audited(async (tx, entry) => {
+        const session = await open(admin.id, input, mfaState, tx);
         entry.note({
           actor_id: admin.id,
           resource_id: admin.id,
           resource: `Admin ${admin.id} (${admin.email})`,
-          details: { session: maskSessionToken(token) },
+          details: { session: maskSessionToken(session.token), ...(mfaState !== 'off' && { mfa: mfaState }) },
         });
         await failures.clearEmail(email, tx);
-        await admins.repository.update(admin.id, { last_login_at: nowIso }, tx);
-        await sessions.insert(
-          {
-            id: ids.next('ses'),
-            token_hash: sha256(token),
-            csrf_hash: sha256(csrfToken),
-            admin_id: admin.id,
-            ip: input.ip,
-            user_agent: input.userAgent,
-            created_at: nowIso,
-            last_seen_at: nowIso,
-            expires_at: expiresAt,
-            revoked_at: null,
-          },
-          tx,
-        );
+        // A sign-in that still owes its second factor is not the last login yet.
+        if (mfaState === 'off') await admins.repository.update(admin.id, { last_login_at: nowIso }, tx);
+        return session;
       });
       await failures.pruneBefore(windowStart(now, settings).toISOString());
-      return { admin: await admins.get(admin.id), token, csrfToken, expiresAt };
+      return { admin: await admins.get(admin.id), mfaState, ...opened };
+    },
+
+    assertNotThrottled,
+    recordFailure,
+
+    /**
+     * Replaces a session by a new one at a higher MFA state (a second factor given, an authenticator
+     * set up or turned off): a new token, so a token seen before the step up is worth nothing after.
+     */
+    async replace(
+      principal: { adminId: string; sessionId: string },
+      client: { ip: string; userAgent: string | null },
+      mfaState: SessionMfaState,
+      tx: Executor,
+    ): Promise<NewSession> {
+      await sessions.revoke(principal.sessionId, clock.now().toISOString(), tx);
+      if (mfaState === 'passed') {
+        await admins.repository.update(principal.adminId, { last_login_at: clock.now().toISOString() }, tx);
+      }
+      return open(principal.adminId, client, mfaState, tx);
     },
 
     async logout(sessionId: string, tx: Executor = db): Promise<void> {
@@ -191,8 +255,13 @@ export function createSessionService(deps: CoreDeps, admins: AdminService) {
     },
 
     /** Used when an admin is deleted or demoted elsewhere: their open sessions end now. */
-    async revokeAllForAdmin(adminId: string): Promise<void> {
-      await sessions.revokeAllForAdmin(adminId, clock.now().toISOString(), null);
+    async revokeAllForAdmin(adminId: string, tx: Executor = db): Promise<void> {
+      await sessions.revokeAllForAdmin(adminId, clock.now().toISOString(), null, tx);
+    },
+
+    /** Every session of the admin but `keepId` ends (an authenticator was turned off or set up). */
+    async revokeOthers(adminId: string, keepId: string, tx: Executor): Promise<void> {
+      await sessions.revokeAllForAdmin(adminId, clock.now().toISOString(), keepId, tx);
     },
   };
 }

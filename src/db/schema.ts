@@ -88,6 +88,29 @@ export interface SessionTable {
   last_seen_at: Timestamp;
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
+  /** How far the sign-in went (migration 0016); `off` for an admin without an authenticator. */
+  mfa_state: SessionMfaState;
+}
+
+export type SessionMfaState = 'off' | 'verify' | 'enrol' | 'passed';
+
+export interface AdminMfaTable {
+  admin_id: string;
+  /** AES-256-GCM under the data directory's MFA key: iv, tag and ciphertext, base64url, dot-separated. */
+  secret_encrypted: string;
+  state: 'pending' | 'active';
+  /** The TOTP time step of the last accepted code: no code of that step or earlier is accepted again. */
+  last_used_step: number | null;
+  created_at: Timestamp;
+  confirmed_at: Timestamp | null;
+}
+
+export interface AdminRecoveryCodeTable {
+  id: string;
+  admin_id: string;
+  code_hash: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export type ApiKeyScope = 'admin' | 'licenses';
@@ -340,6 +363,8 @@ export interface Database {
   activations: ActivationTable;
   admins: AdminTable;
   sessions: SessionTable;
+  admin_mfa: AdminMfaTable;
+  admin_recovery_codes: AdminRecoveryCodeTable;
   api_keys: ApiKeyTable;
   login_failures: LoginFailureTable;
   settings: SettingsTable;

@@ -12,6 +12,19 @@ export const ERROR_CATALOGUE = {
   ERR_API_KEY_REVOKED: { status: 401, message: 'The API key has been revoked.' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is not correct.' },
   ERR_SESSION_EXPIRED: { status: 401, message: 'The session has expired; sign in again.' },
+  ERR_MFA_PENDING: {
+    status: 401,
+    message: 'The sign-in is not finished: enter the code from your authenticator app.',
+  },
+  ERR_MFA_CODE_INVALID: { status: 401, message: 'The authentication code is not correct.' },
+  ERR_MFA_ENROLMENT_REQUIRED: {
+    status: 403,
+    message: 'Two-factor authentication is required for every admin: set it up to continue.',
+  },
+  ERR_MFA_REQUIRED: {
+    status: 403,
+    message: 'Reading logs requires a session signed in with two-factor authentication.',
+  },
   ERR_INSUFFICIENT_SCOPE: { status: 403, message: 'The credentials do not allow this action.' },
   ERR_CSRF_INVALID: { status: 403, message: 'The CSRF token is missing or does not match the session.' },
   ERR_FORBIDDEN: { status: 403, message: 'The request was refused.' },

@@ -38,6 +38,7 @@ export const LoggingSettingsSchema = Type.Object(
     excluded_endpoints: ExcludedEndpoints,
     retention_days: Type.Object(retentionFields, { additionalProperties: false }),
     anonymize_after_days: Type.Object(anonymizeFields, { additionalProperties: false }),
+    require_mfa_for_log_access: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -57,6 +58,7 @@ export const LoggingSettingsPatch = Type.Object(
     anonymize_after_days: Type.Optional(
       Type.Partial(Type.Object(anonymizeFields), { additionalProperties: false }),
     ),
+    require_mfa_for_log_access: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

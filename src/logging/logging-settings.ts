@@ -19,6 +19,11 @@ export interface LoggingSettings {
     failed_api_calls: number | null;
     blocked: number | null;
   };
+  /**
+   * The document's high-security profile: reading, searching, exporting or analysing logs from the
+   * portal needs a session that signed in with two factors (API keys are not affected).
+   */
+  require_mfa_for_log_access: boolean;
 }
 
 export const DEFAULT_LOGGING_SETTINGS: LoggingSettings = {
@@ -30,6 +35,7 @@ export const DEFAULT_LOGGING_SETTINGS: LoggingSettings = {
   excluded_endpoints: [],
   retention_days: { activity: 365, api_calls: 90, failed_api_calls: 90, blocked: 90 },
   anonymize_after_days: { activity: null, api_calls: null, failed_api_calls: null, blocked: null },
+  require_mfa_for_log_access: false,
 };
 
 /**

@@ -70,6 +70,26 @@ describe('masking free text, bodies, headers and URLs', () => {
     });
   });
 
+  it('redacts second factors: TOTP codes, recovery codes, enrolment secrets', () => {
+    expect(
+      sanitizeValueDeep({
+        totp_code: '123456',
+        recovery_code: 'abcd-efgh-jkmn-pqrs',
+        recovery_codes: ['abcd-efgh-jkmn-pqrs'],
+        otpauth_url: 'otpauth://totp/KeyManager:a?secret=X',
+        qr_code: 'data:image/png;base64,AAAA',
+        footprint: 'kept',
+      }),
+    ).toEqual({
+      totp_code: '[REDACTED]',
+      recovery_code: '[REDACTED]',
+      recovery_codes: '[REDACTED]',
+      otpauth_url: '[REDACTED]',
+      qr_code: '[REDACTED]',
+      footprint: 'kept',
+    });
+  });
+
   it('caps a body at 8 KiB on a character boundary and says so', () => {
     const { text, truncated } = sanitizeBody({ note: 'é'.repeat(10_000) });
     expect(truncated).toBe(true);

@@ -65,8 +65,9 @@ export function maskText(text: string): string {
   return neutralizeControl(masked);
 }
 
+// Second factors too: a TOTP code is short-lived, but a recovery code is a password in all but name.
 const SECRET_FIELD =
-  /pass(word|phrase)?|secret|token|api[_-]?key|authori[sz]ation|cookie|credential|private[_-]?key|csrf|^auth$/i;
+  /pass(word|phrase)?|secret|token|api[_-]?key|authori[sz]ation|cookie|credential|private[_-]?key|csrf|^auth$|totp|^otp$|otpauth|recovery[_-]?codes?|qr[_-]?code/i;
 const LICENSE_FIELD = /^(license_key|licence_key|key)$/i;
 
 /** What a field's value becomes in a log: redacted, masked as a licence key, or kept (masked as text). */

@@ -14,6 +14,7 @@ export type IdPrefix =
   | 'imp'
   | 'ses'
   | 'lgf'
+  | 'rcv'
   | 'rule'
   | 'allow'
   | 'alrule'

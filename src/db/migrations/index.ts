@@ -14,6 +14,7 @@ import * as logPartitions from './0012-log-partitions.js';
 import * as alerts from './0014-alerts.js';
 import * as webhooksAndEmailTemplates from './0015-webhooks-and-email-templates.js';
 import * as logSinks from './0013-log-sinks.js';
+import * as adminMfa from './0016-admin-mfa.js';
 
 /** Every migration, in order. Frozen in time: a shipped migration is never edited, only followed. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0014-alerts': alerts,
   '0015-webhooks-and-email-templates': webhooksAndEmailTemplates,
   '0013-log-sinks': logSinks,
+  '0016-admin-mfa': adminMfa,
 };
 
 export const migrationProvider: MigrationProvider = {
