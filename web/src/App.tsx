@@ -1,6 +1,8 @@
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from 'react-router-dom';
 import { AuthProvider, useAuth } from './auth/AuthContext.js';
 import { SignInPage } from './auth/SignInPage.js';
+import { MfaCodePage, MfaRequiredEnrolPage } from './auth/MfaStepPages.js';
+import { TwoFactorPage } from './features/account/TwoFactorPage.js';
 import { Loading } from './components/States.js';
 import { ActivityLogsPage } from './features/activity/ActivityLogsPage.js';
 import { ApiLogsPage } from './features/api-logs/ApiLogsPage.js';
@@ -30,6 +32,8 @@ function Gate() {
   if (session.status === 'checking') return <Loading what="Opening the portal" />;
   if (session.status === 'signed-out')
     return <SignInPage notice={session.reason ? NOTICES[session.reason] : null} />;
+  if (session.me.mfa_step === 'verify') return <MfaCodePage />;
+  if (session.me.mfa_step === 'enrol') return <MfaRequiredEnrolPage />;
   return <Layout />;
 }
 
@@ -63,6 +67,7 @@ export const routes: RouteObject[] = [
       { path: 'products', element: <ProductsPage /> },
       { path: 'settings/logging', element: <LoggingSettingsPage /> },
       { path: 'settings/access', element: <AccessPage /> },
+      { path: 'account/two-factor', element: <TwoFactorPage /> },
       { path: 'settings/email-templates', element: <EmailTemplatesPage /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'alerts/rules', element: <AlertRulesPage /> },

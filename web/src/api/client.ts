@@ -99,7 +99,8 @@ export async function request<T>(method: string, path: string, options: RequestO
       envelope?.message ?? `The server answered ${response.status}.`,
       envelope?.details ?? null,
     );
-    if (response.status === 401 && path !== '/auth/login') {
+    // A wrong password or code at sign-in is an answer to that form, not the end of a session.
+    if (response.status === 401 && path !== '/auth/login' && path !== '/auth/mfa/verify') {
       window.dispatchEvent(new CustomEvent(SESSION_ENDED_EVENT, { detail: error.code }));
     }
     throw error;

@@ -1,5 +1,8 @@
 import { api, apiUrl, request, type Query } from './client.js';
 import type {
+  AccessSettings,
+  MfaEnrolment,
+  MfaStatus,
   Activation,
   Admin,
   ApiKey,
@@ -30,6 +33,22 @@ export const auth = {
   login: (email: string, password: string) => api.post<LoginAnswer>('/auth/login', { email, password }),
   logout: () => api.post<void>('/auth/logout'),
   me: () => api.get<Me>('/auth/me'),
+  verifyMfa: (factor: { totp_code: string } | { recovery_code: string }) =>
+    api.post<LoginAnswer>('/auth/mfa/verify', factor),
+};
+
+export const mfa = {
+  status: () => api.get<MfaStatus>('/auth/mfa'),
+  startEnrolment: () => api.post<MfaEnrolment>('/auth/mfa/enrol'),
+  confirmEnrolment: (totp_code: string) =>
+    api.post<{ recovery_codes: string[] }>('/auth/mfa/enrol/confirm', { totp_code }),
+  regenerateRecoveryCodes: (totp_code: string) =>
+    api.post<{ recovery_codes: string[] }>('/auth/mfa/recovery-codes', { totp_code }),
+  disable: (body: { password: string; totp_code: string } | { password: string; recovery_code: string }) =>
+    api.post<{ csrf_token: string }>('/auth/mfa/disable', body),
+  resetFor: (adminId: string) => api.delete<void>(`/admins/${encodeURIComponent(adminId)}/mfa`),
+  accessSettings: () => api.get<AccessSettings>('/settings/access'),
+  saveAccessSettings: (patch: Partial<AccessSettings>) => api.put<AccessSettings>('/settings/access', patch),
 };
 
 export const settings = {

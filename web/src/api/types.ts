@@ -14,11 +14,16 @@ export interface Me {
   role: string | null;
   permissions: string[];
   session: string | null;
+  mfa_enabled: boolean;
+  mfa_passed: boolean;
+  /** The sign-in step still owed; null once signed in. */
+  mfa_step: MfaStep;
 }
 
 export interface LoginAnswer {
   admin: { id: string; email: string; name: string | null; role: string };
   csrf_token: string;
+  mfa_step: MfaStep;
 }
 
 export type LogName = 'activity' | 'api_calls' | 'failed_api_calls' | 'blocked';
@@ -32,6 +37,26 @@ export interface LoggingSettings {
   excluded_endpoints: string[];
   retention_days: Record<LogName, number>;
   anonymize_after_days: Record<LogName, number | null>;
+  /** The high-security profile: reading logs in the portal needs a two-factor sign-in. */
+  require_mfa_for_log_access: boolean;
+}
+
+export type MfaStep = 'verify' | 'enrol' | null;
+
+export interface MfaStatus {
+  enabled: boolean;
+  recovery_codes_left: number;
+  required_for_every_admin: boolean;
+}
+
+export interface MfaEnrolment {
+  secret: string;
+  otpauth_url: string;
+  qr_code: string;
+}
+
+export interface AccessSettings {
+  require_mfa_for_admins: boolean;
 }
 
 export interface ActivityEntry {
@@ -244,6 +269,7 @@ export interface Admin {
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
+  mfa_enabled?: boolean;
 }
 
 export interface ApiKey {

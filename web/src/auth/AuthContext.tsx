@@ -12,6 +12,10 @@ interface AuthValue {
   session: SessionState;
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
+  /** Reads the session again after a sign-in step (a code given, an authenticator set up or removed). */
+  refresh: () => Promise<void>;
+  /** The sign-in step expired under the admin: back to the sign-in form with the reason. */
+  expire: () => void;
   can: (permission: string) => boolean;
 }
 
@@ -50,12 +54,25 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
+  const refresh = useCallback(async () => {
+    setSession({ status: 'signed-in', me: await auth.me() });
+  }, []);
+
+  const expire = useCallback(() => setSession({ status: 'signed-out', reason: 'expired' }), []);
+
   const can = useCallback(
-    (permission: string) => session.status === 'signed-in' && session.me.permissions.includes(permission),
+    (permission: string) =>
+      session.status === 'signed-in' &&
+      session.me.mfa_step === null &&
+      session.me.permissions.includes(permission),
     [session],
   );
 
-  return <AuthContext.Provider value={{ session, signIn, signOut, can }}>{children}</AuthContext.Provider>;
+  return (
+    <AuthContext.Provider value={{ session, signIn, signOut, refresh, expire, can }}>
+      {children}
+    </AuthContext.Provider>
+  );
 }
 
 export function useAuth(): AuthValue {

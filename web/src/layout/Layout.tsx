@@ -34,6 +34,11 @@ export function Layout() {
         </nav>
         <div className="account">
           <span title={me?.role ?? ''}>{me?.email}</span>
+          {me?.type === 'admin' && (
+            <NavLink to="/account/two-factor" end>
+              Two-factor authentication
+            </NavLink>
+          )}
           <button type="button" onClick={() => void signOut()}>
             Sign out
           </button>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { access } from '../../api/endpoints.js';
+import { access, mfa } from '../../api/endpoints.js';
 import { ROLES, type ApiKey, type Role } from '../../api/types.js';
 import { useAuth } from '../../auth/AuthContext.js';
 import { FormError } from '../../components/FormError.js';
@@ -13,9 +13,73 @@ export function AccessPage() {
   return (
     <section>
       <h1>Admins &amp; API keys</h1>
+      {can('settings:read') && <RequireMfaSetting writable={can('admins:write')} />}
       <AdminsSection writable={can('admins:write')} />
       {can('api-keys:read') && <ApiKeysSection writable={can('api-keys:write')} />}
     </section>
+  );
+}
+
+/** The owner's switch: every admin signs in with two factors. */
+function RequireMfaSetting({ writable }: { writable: boolean }) {
+  const { session, refresh } = useAuth();
+  const settings = useApi(() => mfa.accessSettings(), 'access-settings');
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  if (settings.state === 'loading') return <Loading what="Loading the sign-in settings" />;
+  if (settings.state === 'error') return <ErrorState error={settings.error} onRetry={settings.reload} />;
+  const on = settings.data.require_mfa_for_admins;
+  const myMfa = session.status === 'signed-in' && session.me.mfa_enabled;
+
+  async function toggle() {
+    setError(null);
+    setSaved(false);
+    try {
+      await mfa.saveAccessSettings({ require_mfa_for_admins: !on });
+      setSaved(true);
+      settings.reload();
+      // Turned on without an authenticator of one's own: the portal moves on to enrolment.
+      await refresh();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+
+  return (
+    <div className="card">
+      <div className="toggle-row">
+        <div>
+          <h2 id="require-mfa-admins-title">Require two-factor authentication for every admin</h2>
+          <p id="require-mfa-admins-help">
+            Admins without an authenticator app are asked to set one up right after their password, and can do
+            nothing else until they have.
+          </p>
+          {!on && writable && !myMfa && (
+            <p className="muted">
+              You have not set it up yourself: you will be asked to as soon as you turn this on.
+            </p>
+          )}
+        </div>
+        <button
+          type="button"
+          role="switch"
+          className="switch"
+          aria-checked={on}
+          aria-labelledby="require-mfa-admins-title"
+          aria-describedby="require-mfa-admins-help"
+          disabled={!writable}
+          onClick={() => void toggle()}
+        >
+          {on ? 'ON' : 'OFF'}
+        </button>
+      </div>
+      {saved && (
+        <p className="success" role="status">
+          Saved.
+        </p>
+      )}
+      <FormError error={error} />
+    </div>
   );
 }
 
@@ -91,6 +155,7 @@ function AdminsSection({ writable }: { writable: boolean }) {
             <tr>
               <th scope="col">Email</th>
               <th scope="col">Role</th>
+              <th scope="col">Two-factor</th>
               <th scope="col">Last sign-in</th>
               <th scope="col">
                 <span className="muted">Actions</span>
@@ -116,10 +181,26 @@ function AdminsSection({ writable }: { writable: boolean }) {
                     admin.role
                   )}
                 </td>
+                <td>{admin.mfa_enabled ? 'On' : 'Off'}</td>
                 <td>
                   <Timestamp value={admin.last_login_at} />
                 </td>
                 <td>
+                  {writable && admin.id !== myId && admin.mfa_enabled && (
+                    <button
+                      type="button"
+                      onClick={() => {
+                        if (
+                          window.confirm(
+                            `Reset two-factor authentication of ${admin.email}? Their sessions end and their authenticator and recovery codes stop working.`,
+                          )
+                        )
+                          void run(() => mfa.resetFor(admin.id));
+                      }}
+                    >
+                      Reset two-factor of {admin.email}
+                    </button>
+                  )}{' '}
                   {writable && admin.id !== myId && (
                     <button
                       type="button"

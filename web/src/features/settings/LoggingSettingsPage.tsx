@@ -91,6 +91,32 @@ function LoggingSettingsForm({ initial }: { initial: LoggingSettings }) {
         })}
       </div>
 
+      <div className="card">
+        <h2>Access to logs</h2>
+        <div className="toggle-row">
+          <div>
+            <h3 id="require-mfa-title">Require MFA for log access</h3>
+            <p id="require-mfa-help">
+              The high-security profile: reading, searching, exporting or charting any log in the portal needs
+              a sign-in with two-factor authentication. Admins without it are refused until they set it up.
+              API keys (SIEM pulls, scripts) are not affected.
+            </p>
+          </div>
+          <button
+            type="button"
+            role="switch"
+            className="switch"
+            aria-checked={form.requireMfaForLogAccess}
+            aria-labelledby="require-mfa-title"
+            aria-describedby="require-mfa-help"
+            disabled={readOnly}
+            onClick={() => setForm((f) => ({ ...f, requireMfaForLogAccess: !f.requireMfaForLogAccess }))}
+          >
+            {form.requireMfaForLogAccess ? 'ON' : 'OFF'}
+          </button>
+        </div>
+      </div>
+
       <div className="grid-2">
         <div className="card">
           <h2>Sampling and exclusions</h2>

@@ -62,6 +62,7 @@ export interface LoggingForm {
   excludedEndpoints: string;
   retention: Record<LogName, string>;
   anonymize: Record<LogName, string>;
+  requireMfaForLogAccess: boolean;
 }
 
 export function toForm(settings: LoggingSettings): LoggingForm {
@@ -81,6 +82,7 @@ export function toForm(settings: LoggingSettings): LoggingForm {
       const days = settings.anonymize_after_days[name];
       return days === null ? '' : String(days);
     }),
+    requireMfaForLogAccess: settings.require_mfa_for_log_access,
   };
 }
 
@@ -114,6 +116,8 @@ export function changes(saved: LoggingSettings, form: LoggingForm): Record<strin
     const after = text === '' ? null : numberOrText(text);
     if (after !== saved.anonymize_after_days[name]) anonymize[name] = after;
   }
+  if (form.requireMfaForLogAccess !== saved.require_mfa_for_log_access)
+    patch.require_mfa_for_log_access = form.requireMfaForLogAccess;
   if (Object.keys(retention).length) patch.retention_days = retention;
   if (Object.keys(anonymize).length) patch.anonymize_after_days = anonymize;
   return patch;
