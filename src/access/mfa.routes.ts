@@ -7,7 +7,7 @@ import { maskSessionToken } from '../logging/mask.js';
 import type { Services } from '../services.js';
 import { AccessSettingsPatch, AccessSettingsSchema } from './access-settings.js';
 import { AdminParams, LoginResponse } from './admin.schemas.js';
-import { adminOnly, mfaStep, sessionCookies } from './auth.routes.js';
+import { sessionCookies } from './auth.routes.js';
 import {
   CsrfResponse,
   DisableMfaBody,
@@ -18,7 +18,7 @@ import {
   TotpCodeBody,
 } from './mfa.schemas.js';
 import { codeFieldError, type MatchedFactor, type SecondFactorInput } from './mfa.service.js';
-import { actorName, requirePrincipal } from './principal.js';
+import { actorName, requirePrincipal, type Principal } from './principal.js';
 import { LoginThrottledError } from './session.service.js';
 
 const tags = ['auth'];
@@ -31,6 +31,19 @@ function oneFactor(body: SecondFactorInput): SecondFactorInput {
     throw validationError([{ field: 'totp_code', message: 'give either totp_code or recovery_code' }]);
   }
   return body;
+}
+
+/**
+ * The caller's own admin session. An admin API key reaches these routes as any authenticated caller
+ * reaches its own account's routes, but a key has no second factor: a state it cannot be in (409),
+ * like a session that owes no code.
+ */
+function ownSession(principal: Principal | null): Extract<Principal, { kind: 'admin' }> {
+  const p = requirePrincipal(principal);
+  if (p.kind !== 'admin') {
+    throw new AppError('ERR_CONFLICT', 'Two-factor sign-in belongs to admin accounts; an API key has none.');
+  }
+  return p;
 }
 
 function client(request: FastifyRequest) {
@@ -78,11 +91,12 @@ export function mfaRoutes(services: Services) {
         config: { access: { auth: 'admin', permission: 'self', mfaSteps: ['enrol'] } },
       },
       async (request) => {
-        const principal = adminOnly(request.principal);
-        return {
-          ...(await mfa.status(principal.adminId)),
-          required_for_every_admin: accessSettings.get().require_mfa_for_admins,
-        };
+        const principal = requirePrincipal(request.principal);
+        const required_for_every_admin = accessSettings.get().require_mfa_for_admins;
+        // Like GET /auth/me, this answers for a key too: it has no second factor.
+        if (principal.kind !== 'admin')
+          return { enabled: false, recovery_codes_left: 0, required_for_every_admin };
+        return { ...(await mfa.status(principal.adminId)), required_for_every_admin };
       },
     );
 
@@ -98,7 +112,7 @@ export function mfaRoutes(services: Services) {
         config: { access: { auth: 'admin', permission: 'self', mfaSteps: ['enrol'] } },
       },
       async (request) => {
-        const principal = adminOnly(request.principal);
+        const principal = ownSession(request.principal);
         return mfa.startEnrolment(principal);
       },
     );
@@ -119,7 +133,7 @@ export function mfaRoutes(services: Services) {
         },
       },
       async (request, reply) => {
-        const principal = adminOnly(request.principal);
+        const principal = ownSession(request.principal);
         const step = await throttled(
           request,
           reply,
@@ -163,7 +177,7 @@ export function mfaRoutes(services: Services) {
         },
       },
       async (request, reply) => {
-        const principal = adminOnly(request.principal);
+        const principal = ownSession(request.principal);
         if (principal.mfa !== 'verify') {
           throw new AppError('ERR_CONFLICT', 'This session does not owe a code.');
         }
@@ -210,7 +224,7 @@ export function mfaRoutes(services: Services) {
         },
       },
       async (request, reply) => {
-        const principal = adminOnly(request.principal);
+        const principal = ownSession(request.principal);
         const factor = await throttled<MatchedFactor>(
           request,
           reply,
@@ -247,7 +261,7 @@ export function mfaRoutes(services: Services) {
         },
       },
       async (request, reply) => {
-        const principal = adminOnly(request.principal);
+        const principal = ownSession(request.principal);
         const { password, ...factorInput } = request.body;
         const input = oneFactor(factorInput);
         const factor = await throttled<MatchedFactor>(
