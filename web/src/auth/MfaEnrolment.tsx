@@ -31,7 +31,6 @@ export function MfaEnrolment({ onDone }: { onDone: () => void }) {
 
   useEffect(() => {
     let live = true;
-    setEnrolment({ state: 'loading' });
     mfa.startEnrolment().then(
       (value) => live && setEnrolment({ state: 'ready', value }),
       (failure: unknown) =>
@@ -67,7 +66,15 @@ export function MfaEnrolment({ onDone }: { onDone: () => void }) {
   if (recoveryCodes) return <RecoveryCodes codes={recoveryCodes} onDone={onDone} />;
   if (enrolment.state === 'loading') return <Loading what="Preparing your authenticator key" />;
   if (enrolment.state === 'error')
-    return <ErrorState error={enrolment.error} onRetry={() => setAttempt((n) => n + 1)} />;
+    return (
+      <ErrorState
+        error={enrolment.error}
+        onRetry={() => {
+          setEnrolment({ state: 'loading' });
+          setAttempt((n) => n + 1);
+        }}
+      />
+    );
   const { qr_code, secret } = enrolment.value;
   return (
     <div className="card" role="region" aria-labelledby="enrol-title">
