@@ -2,44 +2,75 @@ import { CompiledQuery } from 'kysely';
 import type { Executor } from './database.js';
 import type { Database } from './schema.js';
 
+export interface BulkInsertOptions {
+  /**
+   * Leave out of a statement the columns that are null in every row it inserts, so they take their
+   * default instead of a bound null. Only for tables whose nullable columns all default to null, where
+   * the stored rows are then the same; binding a value costs about as much as storing it, and most log
+   * entries leave most of their columns null.
+   */
+  omitNullColumns?: boolean;
+}
+
+// Distinct (row count, column set) statements kept per insert; the log writer uses a handful.
+const MAX_COMPILED = 256;
+
 /**
- * A multi-row `INSERT … ON CONFLICT (id) DO NOTHING` whose SQL is compiled once per row count and
- * reused: building a 500-row insert through Kysely's query builder costs more CPU than the database
- * spends storing it, and the log writer shares the request thread. Values are always bound parameters.
+ * A multi-row `INSERT … ON CONFLICT (id) DO NOTHING` whose SQL is compiled once per row count (and set
+ * of columns) and reused: building a 500-row insert through Kysely's query builder costs more CPU than
+ * the database spends storing it, and the log writer shares the request thread. Values are always
+ * bound parameters.
  */
 export function createBulkInsert<T extends keyof Database>(
   table: T,
   columns: readonly (keyof Database[T] & string)[],
   rowsPerStatement: number,
+  options: BulkInsertOptions = {},
 ) {
   // Keyed by dialect too: one process may hold SQLite and PostgreSQL databases (the tests do).
   const compiled = new Map<string, string>();
+  const idColumn = columns.indexOf('id' as keyof Database[T] & string);
 
-  function sqlFor(tx: Executor, rowCount: number): string {
-    const key = `${tx.getExecutor().adapter.constructor.name}:${rowCount}`;
+  function sqlFor(tx: Executor, rowCount: number, used: readonly boolean[], usedKey: string): string {
+    const key = `${tx.getExecutor().adapter.constructor.name}:${rowCount}:${usedKey}`;
     let text = compiled.get(key);
     if (text === undefined) {
-      const placeholderRow = Object.fromEntries(columns.map((column) => [column, null]));
+      const names = columns.filter((_, c) => used[c]);
+      const placeholderRow = Object.fromEntries(names.map((column) => [column, null]));
       const query = tx
         .insertInto(table)
         .values(Array.from({ length: rowCount }, () => placeholderRow) as never)
         .onConflict((oc) => oc.column('id' as never).doNothing())
         .compile();
-      if (query.parameters.length !== rowCount * columns.length) {
+      if (query.parameters.length !== rowCount * names.length) {
         throw new Error(`bulk insert into ${table}: expected one parameter per column and row`);
       }
       text = query.sql;
+      if (compiled.size >= MAX_COMPILED) compiled.clear();
       compiled.set(key, text);
     }
     return text;
   }
 
+  /** Which columns the rows of a chunk need: all of them, or those with a value in some row. */
+  function usedColumns(chunk: readonly Database[T][]): { used: boolean[]; key: string } {
+    const used = columns.map((column, c) => {
+      if (!options.omitNullColumns || c === idColumn) return true;
+      for (const row of chunk) if (row[column] !== null) return true;
+      return false;
+    });
+    return { used, key: used.map((u) => (u ? '1' : '0')).join('') };
+  }
+
   return async function insert(rows: readonly Database[T][], tx: Executor): Promise<void> {
     for (let i = 0; i < rows.length; i += rowsPerStatement) {
       const chunk = rows.slice(i, i + rowsPerStatement);
-      const parameters: unknown[] = [];
-      for (const row of chunk) for (const column of columns) parameters.push(row[column]);
-      await tx.executeQuery(CompiledQuery.raw(sqlFor(tx, chunk.length), parameters));
+      const { used, key } = usedColumns(chunk);
+      const names = columns.filter((_, c) => used[c]);
+      const parameters = new Array<unknown>(chunk.length * names.length);
+      let p = 0;
+      for (const row of chunk) for (const column of names) parameters[p++] = row[column];
+      await tx.executeQuery(CompiledQuery.raw(sqlFor(tx, chunk.length, used, key), parameters));
     }
   };
 }

@@ -36,6 +36,9 @@ const segmentFile = (dir: string, seq: number) => path.join(dir, `${String(seq).
 /** Reads whole lines of a span; keeps the current segment open between reads. */
 export function createJournalReader() {
   let open: { file: string; fd: number } | null = null;
+  // One chunk for every read: a fresh megabyte per batch costs more (zeroing it, faulting its pages
+  // in) than the lines it holds take to parse. Lines are copied out as strings before the next read.
+  let chunk: Buffer | null = null;
 
   function fdFor(file: string): number {
     if (open?.file === file) return open.fd;
@@ -64,15 +67,13 @@ export function createJournalReader() {
           pos.offset = 0;
           continue;
         }
-        const chunk = Buffer.alloc(Math.min(READ_CHUNK, size - pos.offset));
-        const got = fs.readSync(fdFor(segmentFile(span.dir, pos.seq)), chunk, 0, chunk.length, pos.offset);
+        chunk ??= Buffer.allocUnsafe(READ_CHUNK);
+        const want = Math.min(READ_CHUNK, size - pos.offset);
+        const got = fs.readSync(fdFor(segmentFile(span.dir, pos.seq)), chunk, 0, want, pos.offset);
+        const bytes = chunk.subarray(0, got);
         let from = 0;
-        for (
-          let nl = chunk.indexOf(10);
-          nl >= 0 && nl < got && lines.length < max;
-          nl = chunk.indexOf(10, from)
-        ) {
-          lines.push(chunk.toString('utf8', from, nl));
+        for (let nl = bytes.indexOf(10); nl >= 0 && lines.length < max; nl = bytes.indexOf(10, from)) {
+          lines.push(bytes.toString('utf8', from, nl));
           if (pos.seq < span.firstOwnSeq) leftover += 1;
           from = nl + 1;
         }

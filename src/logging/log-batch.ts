@@ -29,6 +29,18 @@ export interface BatchTarget {
   chainer?: RequestLogChainer | null;
 }
 
+/**
+ * The batch's own rows, just parsed, with the licence-key hash made bytes in place rather than each row
+ * copied. A retried batch is parsed again from the journal, so nothing sees the rows afterwards.
+ */
+function withHashBytes(rows: ApiCallRecord[]): ApiCallInsert[] {
+  for (const row of rows) {
+    const hash = row.license_key_hash;
+    (row as unknown as ApiCallInsert).license_key_hash = hash ? Buffer.from(hash, 'hex') : null;
+  }
+  return rows as unknown as ApiCallInsert[];
+}
+
 /** Parses journal lines and inserts them in one transaction (idempotent on the entry ids). */
 export async function writeBatch(read: JournalRead, target: BatchTarget): Promise<WrittenBatch> {
   const apiCalls: ApiCallRecord[] = [];
@@ -48,11 +60,7 @@ export async function writeBatch(read: JournalRead, target: BatchTarget): Promis
   await target.db.transaction().execute(async (tx) => {
     // The canonical form holds the licence-key hash as hex: chained before it becomes bytes.
     if (chainer) await chainer.chain(tx, apiCalls, blocked);
-    const inserts = apiCalls.map((row): ApiCallInsert => {
-      const hash = row.license_key_hash;
-      return { ...row, license_key_hash: hash ? Buffer.from(hash, 'hex') : null };
-    });
-    await target.repository.insertBatch(inserts, blocked, tx, Boolean(chainer));
+    await target.repository.insertBatch(withHashBytes(apiCalls), blocked, tx, Boolean(chainer));
     if (chainer) return;
     for (let log = 0; log < LOG_NAMES.length; log++) {
       const first = firstIds[log];

@@ -58,19 +58,28 @@ export interface BlockedSearch extends RequestLogSearch {
   min_threat_score?: number;
 }
 
-const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT);
-const insertBlocked = createBulkInsert('blocked_log', [...BLOCKED_COLUMNS, 'ip_bytes'], ROWS_PER_STATEMENT);
+// Most entries leave most columns null (no error, no body): those are not bound (see createBulkInsert).
+const LEAVE_NULLS = { omitNullColumns: true };
+const insertApiCalls = createBulkInsert('api_call_log', API_CALL_COLUMNS, ROWS_PER_STATEMENT, LEAVE_NULLS);
+const insertBlocked = createBulkInsert(
+  'blocked_log',
+  [...BLOCKED_COLUMNS, 'ip_bytes'],
+  ROWS_PER_STATEMENT,
+  LEAVE_NULLS,
+);
 // With log integrity on, each row carries its place in its chain (integrity/request-log-chain.ts).
 const CHAIN_COLUMNS = ['chain_seq', 'chain_hash'] as const;
 const insertChainedApiCalls = createBulkInsert(
   'api_call_log',
   [...API_CALL_COLUMNS, ...CHAIN_COLUMNS],
   ROWS_PER_STATEMENT,
+  LEAVE_NULLS,
 );
 const insertChainedBlocked = createBulkInsert(
   'blocked_log',
   [...BLOCKED_COLUMNS, 'ip_bytes', ...CHAIN_COLUMNS],
   ROWS_PER_STATEMENT,
+  LEAVE_NULLS,
 );
 
 // SQLite allows 500 terms in a compound select; a customer's licences are searched 100 at a time.
