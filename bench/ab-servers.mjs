@@ -1,6 +1,7 @@
-// Two variants of the KeyManager server (bench/logging-server.mjs, the real app from dist/) loaded with
-// POST /api/v1/licenses/validate in alternating rounds in one run, so drift in a shared machine's speed
-// hits both alike. Used by the benchmarks that measure what one feature costs.
+// Two variants of the KeyManager server (bench/logging-server.mjs, the real app from dist/, or another
+// server `script` that prints the same `BENCH {json}` line) loaded with POST /api/v1/licenses/validate
+// in alternating rounds in one run, so drift in a shared machine's speed hits both alike. Used by the
+// benchmarks that measure what one feature or one store costs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,13 +19,14 @@ async function startServer(variant) {
     KM_PORT: String(port),
     KM_DATA_DIR: dataDir,
     KM_LOG_LEVEL: 'warn',
-    ...variant.env,
   };
+  // The store and Redis are the variant's to choose: SQLite in the data directory unless it says.
   delete env.KM_DATABASE_URL;
   delete env.KM_REDIS_URL;
+  Object.assign(env, variant.env);
   const server = startNode(
     `keymanager (${variant.name})`,
-    [path.join(root, 'bench/logging-server.mjs')],
+    [path.join(root, variant.script ?? 'bench/logging-server.mjs')],
     env,
   );
   let seed;
@@ -54,7 +56,7 @@ async function round(server, seconds, connections) {
 }
 
 /**
- * Loads variants `a` and `b` (`{name, env}`) for `rounds` rounds of `duration` seconds each, after a
+ * Loads variants `a` and `b` (`{name, env, script?}`) for `rounds` rounds of `duration` seconds each, after a
  * 2 s warm-up; answers each variant's mean requests per second and worst-round p99 (ms).
  */
 export async function compareServers({ a, b, rounds, duration, connections }) {
