@@ -16,6 +16,7 @@ import { describeMachine, writeReport } from './report.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   'validate',
+  'express',
   'logging',
   'log-writer-stall',
   'security',
@@ -28,7 +29,6 @@ const BENCHMARKS = [
   'retention',
   'archive',
   'postgres',
-  'express',
   'processes-scaling',
 ];
 const env = { ...process.env };

@@ -31,11 +31,15 @@ try {
     ['Express + morgan + better-sqlite3             ', baseline],
   ]) {
     console.log(
-      `  ${name}: ${result.rps.toFixed(0)} req/s, worst-round p99 ${result.p99} ms ` +
+      `  ${name}: ${result.rps.toFixed(0)} req/s, worst-round p99 ${result.p99} ms, ` +
+        `${result.perCpuSecond.toFixed(0)} per CPU-second of the server ` +
         `(rounds: ${result.rounds.map((r) => r.rps.toFixed(0)).join(' | ')})`,
     );
   }
-  console.log(`throughput KeyManager/Express = ${(keymanager.rps / baseline.rps).toFixed(3)}`);
+  console.log(
+    `throughput KeyManager/Express = ${(keymanager.rps / baseline.rps).toFixed(3)}; ` +
+      `per CPU-second ${(keymanager.perCpuSecond / baseline.perCpuSecond).toFixed(3)}`,
+  );
 } catch (error) {
   console.error(`\nExpress comparison failed: ${error.stack ?? error.message}`);
   process.exitCode = 1;
