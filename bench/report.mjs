@@ -99,6 +99,17 @@ function goalLines(text) {
   return `${rows.join('\n')}\n`;
 }
 
+/** As `npm run lint` wants it (prettier, a development dependency: left as is without it). */
+async function formatted(file, text) {
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...options, filepath: file });
+  } catch {
+    return text;
+  }
+}
+
 export async function writeReport(file, machine, result) {
   let text = existsSync(file) ? await readFile(file, 'utf8') : TEMPLATE;
   const open = `<!-- bench:${result.name} -->`;
@@ -114,5 +125,5 @@ export async function writeReport(file, machine, result) {
     `${machine.os}; Node ${machine.node}; PostgreSQL ${machine.postgres}.\n`;
   text = replaceBlock(text, '<!-- machine -->', '<!-- /machine -->', machineText) ?? text;
   text = replaceBlock(text, '<!-- goals -->', '<!-- /goals -->', goalLines(text)) ?? text;
-  await writeFile(file, text);
+  await writeFile(file, await formatted(file, text));
 }
