@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { Executor } from './database.js';
 import type { Database } from './schema.js';
 
@@ -15,11 +15,20 @@ export interface BulkInsertOptions {
 // Distinct (row count, column set) statements kept per insert; the log writer uses a handful.
 const MAX_COMPILED = 256;
 
+// PostgreSQL takes a whole batch in one statement of one array per column; the bound keeps one
+// statement's arrays to a few megabytes.
+const POSTGRES_ROWS_PER_STATEMENT = 5000;
+
 /**
- * A multi-row `INSERT … ON CONFLICT (id) DO NOTHING` whose SQL is compiled once per row count (and set
- * of columns) and reused: building a 500-row insert through Kysely's query builder costs more CPU than
- * the database spends storing it, and the log writer shares the request thread. Values are always
- * bound parameters.
+ * A multi-row `INSERT … ON CONFLICT (id) DO NOTHING` whose SQL is compiled once (per row count and set
+ * of columns) and reused: building a
+ * 500-row insert through Kysely's query builder costs more CPU than the database spends storing it,
+ * and the log writer shares the request thread. Values are always bound parameters.
+ *
+ * SQLite gets `VALUES` rows (`rowsPerStatement` at a time, under its bound-variable limit). PostgreSQL
+ * gets `SELECT * FROM unnest($1::type[], …)`, one array parameter per column: with a parameter per
+ * value, parsing and planning a 500-row statement of 14,000 parameters costs the server several times
+ * what storing the rows does, and it is done again for every statement.
  */
 export function createBulkInsert<T extends keyof Database>(
   table: T,
@@ -30,6 +39,7 @@ export function createBulkInsert<T extends keyof Database>(
   // Keyed by dialect too: one process may hold SQLite and PostgreSQL databases (the tests do).
   const compiled = new Map<string, string>();
   const idColumn = columns.indexOf('id' as keyof Database[T] & string);
+  let unnestSql: Promise<string> | null = null;
 
   function sqlFor(tx: Executor, rowCount: number, used: readonly boolean[], usedKey: string): string {
     const key = `${tx.getExecutor().adapter.constructor.name}:${rowCount}:${usedKey}`;
@@ -62,7 +72,41 @@ export function createBulkInsert<T extends keyof Database>(
     return { used, key: used.map((u) => (u ? '1' : '0')).join('') };
   }
 
+  /** The columns' types come from the catalogue once: the same in every schema the process uses. */
+  async function buildUnnestSql(tx: Executor): Promise<string> {
+    const { rows } = await tx.executeQuery<{ name: string; type: string }>(
+      CompiledQuery.raw(
+        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+         where attrelid = $1::regclass and attnum > 0 and not attisdropped`,
+        [table],
+      ),
+    );
+    const types = new Map(rows.map((row) => [row.name, row.type]));
+    const arrays = columns.map((column, i) => {
+      const type = types.get(column);
+      if (!type) throw new Error(`bulk insert into ${table}: no column ${column}`);
+      return `$${i + 1}::${type}[]`;
+    });
+    const names = columns.map((column) => `"${column}"`).join(', ');
+    return `insert into "${table}" (${names}) select * from unnest(${arrays.join(', ')}) on conflict ("id") do nothing`;
+  }
+
+  async function insertPostgres(rows: readonly Database[T][], tx: Executor): Promise<void> {
+    unnestSql ??= buildUnnestSql(tx).catch((error: unknown) => {
+      unnestSql = null;
+      throw error;
+    });
+    const text = await unnestSql;
+    for (let i = 0; i < rows.length; i += POSTGRES_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + POSTGRES_ROWS_PER_STATEMENT);
+      const parameters = columns.map((column) => chunk.map((row) => row[column]));
+      await tx.executeQuery(CompiledQuery.raw(text, parameters));
+    }
+  }
+
   return async function insert(rows: readonly Database[T][], tx: Executor): Promise<void> {
+    if (rows.length === 0) return;
+    if (tx.getExecutor().adapter instanceof PostgresAdapter) return insertPostgres(rows, tx);
     for (let i = 0; i < rows.length; i += rowsPerStatement) {
       const chunk = rows.slice(i, i + rowsPerStatement);
       const { used, key } = usedColumns(chunk);
