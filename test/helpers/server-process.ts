@@ -1,12 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '../..');
+import { ROOT } from './build.js';
 
-/** Builds the server into dist/ as `npm start` does (not the portal), for tests that run the real server. */
-export function buildDist(): void {
-  execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
-}
+export { buildDist, ROOT } from './build.js';
 
 /** The real server (`keymanager serve`) with the given environment, on a free port. */
 export function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROOT, startServer, stopServer } from '../../helpers/server-process.js';
-import { ensureBuilt } from './build.js';
+import { buildServerAndPortal } from '../../helpers/build.js';
 
 export const OWNER = { email: 'owner@example.com', password: 'portal-e2e-owner-password' };
 export const SCREENSHOTS = path.join(ROOT, 'test-artifacts/screenshots');
@@ -65,7 +65,7 @@ async function signInApi(base: string): Promise<AdminApi> {
 
 /** The real built server on a fresh SQLite data directory, and headless Chromium pointed at it. */
 export async function startPortal(env: Record<string, string> = {}): Promise<Portal> {
-  await ensureBuilt();
+  buildServerAndPortal();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'km-portal-e2e-'));
   let child: ChildProcess | undefined;
   let browser: Browser | undefined;
