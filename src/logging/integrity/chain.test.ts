@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   activityPrivateValues,
@@ -9,6 +9,7 @@ import {
   genesisHead,
   nextHead,
   privateCommitment,
+  privateCommitmentHex,
   sortedJson,
   type ActivityChainFields,
   type ApiCallChainFields,
@@ -153,6 +154,24 @@ describe('the chain', () => {
     expect(canonicalActivity({ ...aboutALicence, details: { n: 2 } }, licenceCommitment)).not.toBe(
       canonicalActivity(aboutALicence, licenceCommitment),
     );
+  });
+
+  it('commits to exactly the JSON text of the id and the private values, whatever they hold', () => {
+    const saltHex = salt.toString('hex');
+    const values: unknown[][] = [
+      ['203.0.113.77', 'curl/8.4.0'],
+      [null, null],
+      ['a "quoted" \\ value', 'tab\tnew\nline \u0001 \u001f \u007f'],
+      ['é 😀 \u2028 \u2029', 'lone \ud800 surrogate \udfff'],
+      [42, -0, 1.5e300, Number.NaN, true, undefined, { b: 1, a: [2] }],
+      ['', Buffer.from('ab')],
+    ];
+    for (const privateValues of values) {
+      const expected = createHash('sha256')
+        .update(saltHex + JSON.stringify(['act_"1\\', ...privateValues]))
+        .digest('hex');
+      expect(privateCommitmentHex(saltHex, 'act_"1\\', privateValues)).toBe(expected);
+    }
   });
 
   it('sorts object keys at every depth', () => {
