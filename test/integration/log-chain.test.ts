@@ -117,6 +117,24 @@ describe.each(DIALECTS)('log hash chains on %s', (dialect) => {
       expect((await checkChain(db, 'blocked')).mismatches).toEqual([blocked.seq]);
     });
 
+    it('recomputes the hashes of entries whose text needs escaping in the canonical form', async () => {
+      const db = t.services.core.db;
+      const nextId = createLogIdGenerator(systemClock);
+      const target = { db, repository: createRequestLogRepository(db), chainer: createRequestLogChainer() };
+      const odd = apiCallRecord(nextId(), 404);
+      Object.assign(odd.row, {
+        path: '/api/v1/x?q="a\\b"',
+        error_message: 'line\nbreak\t"quoted" \\ \u0001 é 😀 \u2028 end',
+        request_body: '{"license_key":"K\u0007"}',
+        retry_count: 2,
+      });
+      await writeBatch(await lines([odd, apiCallRecord(nextId(), 404, 1)]), target);
+      const chain = await checkChain(db, 'failed_api_calls');
+      expect(chain.entries.find((e) => e.id === odd.row.id)?.canonical).toContain('end');
+      expect(chain.mismatches).toEqual([]);
+      expect(chain.headMatches).toBe(true);
+    });
+
     it('shows entries whose personal data can no longer be committed to once the salt is gone', async () => {
       await traffic(t, f);
       const db = t.services.core.db;
@@ -211,6 +229,31 @@ describe.each(DIALECTS)('log hash chains on %s', (dialect) => {
         blocked: 0,
       });
     });
+  });
+});
+
+describe('log hash chains on sqlite, with values stored in another type than written', () => {
+  let t: TestContext;
+  beforeEach(async () => {
+    t = await createTestApp('sqlite');
+  });
+  afterEach(async () => t.close());
+
+  it('shows each changed row and still recomputes the rows around it', async () => {
+    await traffic(t, await licenseFixture(t));
+    const db = t.services.core.db;
+    const [first, second, third] = (await checkChain(db, 'api_calls')).entries;
+    // A real where an integer was written: the read gives it exactly, so it no longer hashes the same.
+    await sql`update api_call_log set response_time_us = response_time_us + 0.000001
+      where chain_seq = ${third!.seq} and status < 400`.execute(db);
+    expect((await checkChain(db, 'api_calls')).mismatches).toEqual([third!.seq]);
+    // A blob where text was written.
+    await sql`update api_call_log set path = ${Buffer.from('/api/v1/licenses/validate')}
+      where chain_seq = ${first!.seq} and status < 400`.execute(db);
+    const chain = await checkChain(db, 'api_calls');
+    expect(chain.seqs).toEqual(positions(chain.head.count));
+    expect(chain.mismatches).toEqual([first!.seq, third!.seq]);
+    expect(chain.entries[1]!.hash).toBe(second!.hash);
   });
 });
 

@@ -1,4 +1,11 @@
-import { PostgresAdapter, sql, type RawBuilder, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  PostgresAdapter,
+  sql,
+  type Compilable,
+  type RawBuilder,
+  type Transaction,
+} from 'kysely';
 import { arrayRows } from '../../db/array-rows.js';
 import type { Db, Executor } from '../../db/database.js';
 import { parseJson } from '../../db/json.js';
@@ -380,6 +387,77 @@ async function commitments(tx: Executor, log: ChainedLog) {
   };
 }
 
+type Selection = (RawBuilder<unknown> | string)[];
+
+interface PageBounds {
+  from: unknown;
+  to: unknown;
+  low: number;
+  high: number;
+}
+
+/**
+ * A run's page query, built and compiled once per read with stand-ins for its bounds, which each page
+ * then binds: kysely would otherwise rebuild the same query for every page. `after` pages start past
+ * an id (`>`), the first of a run at it (`>=`).
+ */
+function pageQueries(db: Executor, log: ChainedLog, reader: LogReader, selection: Selection) {
+  const stands = { from: {}, to: {}, low: {}, high: {} };
+  const compile = (after: boolean) => {
+    let query = db
+      .selectFrom(TABLE_OF[log])
+      .select(selection as never)
+      .where('id', after ? '>' : '>=', stands.from as never)
+      .where('id', '<=', stands.to as never)
+      .where('chain_seq', '>=', stands.low as never)
+      .where('chain_seq', '<=', stands.high as never);
+    if (reader.where) query = query.where(reader.where);
+    const compiled = query.orderBy('id').limit(PAGE).compile();
+    const at = (stand: object) => compiled.parameters.indexOf(stand);
+    const places = { from: at(stands.from), to: at(stands.to), low: at(stands.low), high: at(stands.high) };
+    return (bounds: PageBounds): Compilable<unknown> => {
+      const parameters = [...compiled.parameters];
+      parameters[places.from] = bounds.from;
+      parameters[places.to] = bounds.to;
+      parameters[places.low] = bounds.low;
+      parameters[places.high] = bounds.high;
+      return { compile: () => CompiledQuery.raw(compiled.sql, parameters) };
+    };
+  };
+  const first = compile(false);
+  const next = compile(true);
+  return (bounds: PageBounds, after: boolean) => (after ? next : first)(bounds);
+}
+
+/**
+ * A log's pages as rows of values in select order. On SQLite each row comes as one JSON array text
+ * (json_array) parsed here: better-sqlite3 hands over each of a row's ~30 values on its own, which cost
+ * more than SQLite's reading and the whole JSON text together. SQLite's JSON gives back the values the
+ * driver would (text, integers and reals exactly, null); a row it cannot write as JSON (a blob where
+ * text belongs) fails the page, which is then read value by value as before, so verification still
+ * sees that row as it is stored.
+ */
+function pageReader(db: Executor, log: ChainedLog, reader: LogReader) {
+  const columns = reader.columns(db);
+  const byValue = pageQueries(db, log, reader, columns);
+  if (isPostgres(db)) return (bounds: PageBounds, after: boolean) => arrayRows(db, byValue(bounds, after));
+  const asJson = pageQueries(db, log, reader, [sql`json_array(${sql.join(columns.map(asSql))})`]);
+  return async (bounds: PageBounds, after: boolean): Promise<unknown[][]> => {
+    let texts: unknown[][];
+    try {
+      texts = await arrayRows(db, asJson(bounds, after));
+    } catch {
+      return arrayRows(db, byValue(bounds, after));
+    }
+    const rows = new Array<unknown[]>(texts.length);
+    for (let i = 0; i < texts.length; i++) rows[i] = JSON.parse(texts[i]![0] as string) as unknown[];
+    return rows;
+  };
+}
+
+const asSql = (column: RawBuilder<unknown> | string) =>
+  typeof column === 'string' ? sql.ref(column) : column;
+
 /**
  * Positions `fromSeq..toSeq` (inclusive) of `log` as stored now, ascending, a page at a time: for a
  * reader that goes through millions, one await per page rather than one per entry. A position no row
@@ -392,32 +470,30 @@ export async function* readChainPages(
   toSeq: number,
 ): AsyncGenerator<ChainEntry[]> {
   if (toSeq < fromSeq) return;
-  const table = TABLE_OF[log];
   const reader = readerOf(log);
+  const readPage = pageReader(db, log, reader);
   const commitment = await commitments(db, log);
   for (const run of await runsCovering(db, log, fromSeq, toSeq)) {
-    const low = Math.max(fromSeq, run.first_seq);
-    const high = Math.min(toSeq, run.last_seq);
-    let after: unknown = null;
-    for (;;) {
-      // One lower bound on the id, so each page starts where the last ended rather than at the run's start.
-      let query = db
-        .selectFrom(table)
-        .select(reader.columns(db) as never)
-        .where('id', after === null ? '>=' : '>', (after ?? reader.idBound(run.first_id)) as never)
-        .where('id', '<=', reader.idBound(run.last_id) as never)
-        .where('chain_seq', '>=', low)
-        .where('chain_seq', '<=', high);
-      if (reader.where) query = query.where(reader.where);
-      const rows = await arrayRows(db, query.orderBy('id').limit(PAGE));
+    const bounds: PageBounds = {
+      from: reader.idBound(run.first_id),
+      to: reader.idBound(run.last_id),
+      low: Math.max(fromSeq, run.first_seq),
+      high: Math.min(toSeq, run.last_seq),
+    };
+    // One lower bound on the id, so each page starts where the last ended rather than at the run's start.
+    for (let after = false; ; after = true) {
+      let rows: unknown[][] | null = await readPage(bounds, after);
       if (rows.length === 0) break;
       await reader.prepare?.(db, rows);
       const entries = new Array<ChainEntry>(rows.length);
       for (let i = 0; i < rows.length; i++) entries[i] = reader.entry(rows[i]!, commitment);
-      yield entries;
-      if (rows.length < PAGE) break;
+      const full = rows.length === PAGE;
       const lastId = rows.at(-1)![0] as string;
-      after = log === 'activity' ? lastId : Buffer.from(lastId, 'hex');
+      // The rows are garbage once made entries: not kept alive while the reader goes through the page.
+      rows = null;
+      yield entries;
+      if (!full) break;
+      bounds.from = log === 'activity' ? lastId : Buffer.from(lastId, 'hex');
     }
   }
 }

@@ -1,14 +1,18 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   activityPrivateValues,
+  apiCallPrivateValues,
   canonicalActivity,
+  canonicalApiCall,
   canonicalBlocked,
   genesisHead,
   nextHead,
   privateCommitment,
+  privateCommitmentHex,
   sortedJson,
   type ActivityChainFields,
+  type ApiCallChainFields,
   type BlockedChainFields,
 } from './chain.js';
 import { checkpointSignatureValid, keyId, signCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -31,6 +35,56 @@ const blocked: BlockedChainFields = {
 const salt = Buffer.alloc(32, 7);
 
 describe('the chain', () => {
+  // Chains already stored must keep verifying: these bytes are the format (ADR 0009), computed once
+  // and checked with sha256sum; a change to any of them breaks every existing chain.
+  it('keeps the canonical form and the hashes of a known entry byte for byte', () => {
+    const call: ApiCallChainFields = {
+      id: 'log_01KBM2Z5V4G3Q6W8E9R0T1Y2U3',
+      endpoint: '/api/v1/licenses/validate',
+      path: null,
+      method: 2,
+      status: 200,
+      response_time_us: 412,
+      ip: '203.0.113.77',
+      api_key: null,
+      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      request_size: 62,
+      response_size: 180,
+      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
+      license_key: 'XXXX-XXXX-XXXX-7K2M',
+      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
+      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
+      channel: 0,
+      direction: 0,
+      error_code: null,
+      error_message: null,
+      stack_trace: null,
+      validation_errors: null,
+      retry_count: null,
+      request_body: null,
+      request_body_truncated: null,
+    };
+    const commitment = privateCommitment(salt, call.id, apiCallPrivateValues(call));
+    expect(commitment.toString('hex')).toBe(
+      '42ba2970f15fb5487cc97594c03ac49ad1e46254b24f635a158e35c169770a35',
+    );
+    const canonical = canonicalApiCall(call, commitment);
+    expect(canonical).toBe(
+      '["api_calls","log_01KBM2Z5V4G3Q6W8E9R0T1Y2U3","/api/v1/licenses/validate",null,2,200,412,null,' +
+        '"key_01jh8v7w9x0y1z2a3b4c5d6e7f",62,180,"XXXX-XXXX-XXXX-7K2M","a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7",' +
+        '"lic_01jh8v7w9x0y1z2a3b4c5d6e7f","cus_01jh8v7w9x0y1z2a3b4c5d6e7f","prd_01jh8v7w9x0y1z2a3b4c5d6e7f",' +
+        '0,0,null,null,null,null,null,null,null,"203.0.113.0/24","KeyManager-SDK/2 Python/3",' +
+        '"42ba2970f15fb5487cc97594c03ac49ad1e46254b24f635a158e35c169770a35"]',
+    );
+    const genesis = genesisHead('api_calls');
+    expect(genesis.toString('hex')).toBe('1e5aaa7cd7061dce93d7ba5dc3c719daff6d5d19cf0af1ea254d5bca75b5a77d');
+    expect(nextHead(genesis, canonical).toString('hex')).toBe(
+      '2f907d27e1e0cef692b2202eece0b5b0d32d8a0980c16e0c1285456bb673e009',
+    );
+  });
+
   it('binds every entry to the one before it', () => {
     const commitment = privateCommitment(salt, blocked.id, [blocked.ip, blocked.user_agent]);
     const first = nextHead(genesisHead('blocked'), canonicalBlocked(blocked, commitment));
@@ -100,6 +154,24 @@ describe('the chain', () => {
     expect(canonicalActivity({ ...aboutALicence, details: { n: 2 } }, licenceCommitment)).not.toBe(
       canonicalActivity(aboutALicence, licenceCommitment),
     );
+  });
+
+  it('commits to exactly the JSON text of the id and the private values, whatever they hold', () => {
+    const saltHex = salt.toString('hex');
+    const values: unknown[][] = [
+      ['203.0.113.77', 'curl/8.4.0'],
+      [null, null],
+      ['a "quoted" \\ value', 'tab\tnew\nline \u0001 \u001f \u007f'],
+      ['é 😀 \u2028 \u2029', 'lone \ud800 surrogate \udfff'],
+      [42, -0, 1.5e300, Number.NaN, true, undefined, { b: 1, a: [2] }],
+      ['', Buffer.from('ab')],
+    ];
+    for (const privateValues of values) {
+      const expected = createHash('sha256')
+        .update(saltHex + JSON.stringify(['act_"1\\', ...privateValues]))
+        .digest('hex');
+      expect(privateCommitmentHex(saltHex, 'act_"1\\', privateValues)).toBe(expected);
+    }
   });
 
   it('sorts object keys at every depth', () => {
