@@ -10,6 +10,7 @@ import type {
   Customer,
   EndpointStats,
   FailedApiCallEntry,
+  LatencySeries,
   License,
   LoggingSettings,
   LoginAnswer,
@@ -60,6 +61,9 @@ export const analytics = {
     api.get<Summary>(`/logs/${log}/analytics/summary`, query, signal),
   endpoints: (log: 'api-calls' | 'failed-api-calls', query: Query, signal?: AbortSignal) =>
     api.get<EndpointStats>(`/logs/${log}/analytics/endpoints`, query, signal),
+  /** Takes `from`, `to`, `bucket` and `endpoint` only. */
+  latency: (log: 'api-calls' | 'failed-api-calls', query: Query, signal?: AbortSignal) =>
+    api.get<LatencySeries>(`/logs/${log}/analytics/latency`, query, signal),
 };
 
 export const security = {

@@ -14,6 +14,7 @@ beforeEach(() => {
     if (path.endsWith('/top'))
       return { ...window, by: 'error_code', approximate: false, max_error: 0, data: [] };
     if (path.endsWith('/endpoints')) return { ...window, data: [] };
+    if (path.endsWith('/latency')) return { ...window, bucket: 'hour', data: [] };
     return { data: [], next_cursor: null };
   });
   requests = recorder.requests;
@@ -58,6 +59,14 @@ describe('the API Logs filters', () => {
         bucket: 'hour',
       }),
     );
+    // The p95 chart: response-time histograms are kept per endpoint only.
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls/analytics/latency')).toEqual({
+        endpoint: '/api/v1/licenses/activate',
+        bucket: 'hour',
+      }),
+    );
+    expect(screen.getByRole('figure', { name: /p95 response time per hour/ })).toBeTruthy();
     expect(requests.some((r) => JSON.stringify(r.query).includes('ABCD-EFGH'))).toBe(true);
     expect(
       requests
