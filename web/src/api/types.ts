@@ -217,6 +217,14 @@ export interface Customer {
   updated_at: string;
 }
 
+export interface CustomerNote {
+  id: string;
+  customer_id: string;
+  body: string;
+  author: string;
+  created_at: string;
+}
+
 export type LicenseStatus = 'active' | 'suspended' | 'expired' | 'revoked';
 
 export interface License {
