@@ -1,7 +1,10 @@
 import type { Insertable, Updateable } from 'kysely';
+import { containsText } from './text-search.js';
 import type { Executor } from '../db/database.js';
 import type { CustomerNoteTable, CustomerTable } from '../db/schema.js';
 
+/** What `q` searches. */
+const SEARCHED = ['name', 'email'];
 const COLUMNS = ['id', 'name', 'email', 'metadata', 'created_at', 'updated_at'] as const;
 const NOTE_COLUMNS = ['id', 'customer_id', 'body', 'author', 'created_at'] as const;
 
@@ -15,9 +18,10 @@ export function createCustomerRepository(db: Executor) {
       return tx.selectFrom('customers').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     },
 
-    async list(limit: number, beforeId: string | undefined, tx: Executor = db) {
+    async list(limit: number, beforeId: string | undefined, text?: string, tx: Executor = db) {
       let query = tx.selectFrom('customers').select(COLUMNS).orderBy('id', 'desc').limit(limit);
       if (beforeId) query = query.where('id', '<', beforeId);
+      if (text) query = query.where(containsText(SEARCHED, text));
       return query.execute();
     },
 

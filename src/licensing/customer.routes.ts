@@ -17,8 +17,10 @@ import {
 } from './customer.schemas.js';
 import type { CustomerService } from './customer.service.js';
 import { IdParams } from './licensing.schemas.js';
+import { searchablePageQuery } from './text-search.js';
 
 const tags = ['customers'];
+const ListQuery = searchablePageQuery('Text the name or email contains (any case).');
 const read = { access: { auth: 'admin', permission: 'customers:read' } } as const;
 const write = { access: { auth: 'admin', permission: 'customers:write' } } as const;
 
@@ -30,8 +32,9 @@ export function customerRoutes(customers: CustomerService, activityService: Acti
 
     app.get(
       '/customers',
-      { config: read, schema: { tags, querystring: PaginationQuery, response: { 200: CustomerPage } } },
-      async (request) => customers.list(request.query.limit, decodeCursor(request.query.cursor)),
+      { config: read, schema: { tags, querystring: ListQuery, response: { 200: CustomerPage } } },
+      async (request) =>
+        customers.list(request.query.limit, decodeCursor(request.query.cursor), request.query.q),
     );
 
     app.post(

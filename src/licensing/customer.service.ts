@@ -40,8 +40,8 @@ export function createCustomerService({ db, clock, ids }: CoreDeps, events: Even
     repository,
     get,
 
-    async list(limit: number, beforeId?: string): Promise<Page<Customer>> {
-      return toPage((await repository.list(limit + 1, beforeId)).map(toCustomer), limit);
+    async list(limit: number, beforeId?: string, text?: string): Promise<Page<Customer>> {
+      return toPage((await repository.list(limit + 1, beforeId, text)).map(toCustomer), limit);
     },
 
     async create(input: CreateCustomerBody, tx: Executor = db, entry = NO_ENTRY): Promise<Customer> {

@@ -3,6 +3,7 @@ import type { Dialect, Executor } from '../db/database.js';
 import { reusableQuery } from '../db/reusable-query.js';
 import type { Database, LicenseTable } from '../db/schema.js';
 import type { LicenseFilters } from './license.schemas.js';
+import { containsText } from './text-search.js';
 
 const COLUMNS = [
   'licenses.id',
@@ -34,6 +35,21 @@ function matches(eb: LicenseEb, filters: LicenseFilters, now: string): Expressio
   const conditions: Expression<SqlBool>[] = [];
   if (filters.product_id) conditions.push(eb('licenses.product_id', '=', filters.product_id));
   if (filters.customer_id) conditions.push(eb('licenses.customer_id', '=', filters.customer_id));
+  if (filters.q) {
+    conditions.push(
+      eb.or([
+        containsText(['licenses.key'], filters.q),
+        eb(
+          'licenses.customer_id',
+          'in',
+          eb
+            .selectFrom('customers')
+            .select('customers.id')
+            .where(containsText(['customers.name', 'customers.email'], filters.q)),
+        ),
+      ]),
+    );
+  }
   const notExpired = eb.or([eb('licenses.expires_at', 'is', null), eb('licenses.expires_at', '>', now)]);
   if (filters.status === 'active') {
     conditions.push(eb.and([eb('licenses.status', '=', 'active'), notExpired]));

@@ -61,6 +61,13 @@ export const LicenseFilters = Type.Object({
   product_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   status: Type.Optional(LicenseStatus),
+  q: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: "Text the licence key, or its customer's name or email, contains (any case).",
+    }),
+  ),
 });
 export type LicenseFilters = Static<typeof LicenseFilters>;
 

@@ -1,7 +1,10 @@
 import type { Insertable, Updateable } from 'kysely';
+import { containsText } from './text-search.js';
 import type { Executor } from '../db/database.js';
 import type { ProductTable } from '../db/schema.js';
 
+/** What `q` searches. */
+const SEARCHED = ['name', 'code'];
 const COLUMNS = ['id', 'name', 'code', 'features', 'metadata', 'created_at', 'updated_at'] as const;
 
 export function createProductRepository(db: Executor) {
@@ -14,9 +17,10 @@ export function createProductRepository(db: Executor) {
       return tx.selectFrom('products').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     },
 
-    async list(limit: number, beforeId: string | undefined, tx: Executor = db) {
+    async list(limit: number, beforeId: string | undefined, text?: string, tx: Executor = db) {
       let query = tx.selectFrom('products').select(COLUMNS).orderBy('id', 'desc').limit(limit);
       if (beforeId) query = query.where('id', '<', beforeId);
+      if (text) query = query.where(containsText(SEARCHED, text));
       return query.execute();
     },
 

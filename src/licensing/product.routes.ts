@@ -1,15 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { decodeCursor, PaginationQuery } from '../http/pagination.js';
+import { decodeCursor } from '../http/pagination.js';
 import type { ActivityAction } from '../logging/activity-actions.js';
 import { audit } from '../logging/activity.hooks.js';
 import type { ActivityService } from '../logging/activity.service.js';
 import { IdParams } from './licensing.schemas.js';
 import { CreateProductBody, Product, ProductPage, UpdateProductBody } from './product.schemas.js';
 import type { ProductService } from './product.service.js';
+import { searchablePageQuery } from './text-search.js';
 
 const tags = ['products'];
+const ListQuery = searchablePageQuery('Text the name or code contains (any case).');
 const read = { access: { auth: 'admin', permission: 'products:read' } } as const;
 const write = { access: { auth: 'admin', permission: 'products:write' } } as const;
 
@@ -21,8 +23,9 @@ export function productRoutes(products: ProductService, activityService: Activit
 
     app.get(
       '/products',
-      { config: read, schema: { tags, querystring: PaginationQuery, response: { 200: ProductPage } } },
-      async (request) => products.list(request.query.limit, decodeCursor(request.query.cursor)),
+      { config: read, schema: { tags, querystring: ListQuery, response: { 200: ProductPage } } },
+      async (request) =>
+        products.list(request.query.limit, decodeCursor(request.query.cursor), request.query.q),
     );
 
     app.post(

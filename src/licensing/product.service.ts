@@ -41,8 +41,8 @@ export function createProductService({ db, clock, ids }: CoreDeps, events: Event
     repository,
     get,
 
-    async list(limit: number, beforeId?: string): Promise<Page<Product>> {
-      return toPage((await repository.list(limit + 1, beforeId)).map(toProduct), limit);
+    async list(limit: number, beforeId?: string, text?: string): Promise<Page<Product>> {
+      return toPage((await repository.list(limit + 1, beforeId, text)).map(toProduct), limit);
     },
 
     async create(input: CreateProductBody, tx: Executor = db, entry = NO_ENTRY): Promise<Product> {

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { activityContext } from '../activity.hooks.js';
 import type { ActivityService } from '../activity.service.js';
@@ -10,6 +10,8 @@ import {
   BlockedTimeseriesQuery,
   BlockedTopQuery,
   EndpointStats,
+  LatencySeries,
+  LatencySeriesQuery,
   Summary,
   Timeseries,
   TopValues,
@@ -76,6 +78,15 @@ function routesOf(log: AnalysedLog, analytics: AnalyticsService): Route[] {
       response: EndpointStats,
       answer: (q: WindowQuery) => analytics.endpoints(log, q),
     });
+    routes.push({
+      path: 'latency',
+      description:
+        'Per bucket (minute, hour or day, UTC): calls and p50/p95/p99 response times (within 9 %: fixed ' +
+        'log-scale buckets), of one endpoint or of all; null percentiles for a bucket without calls.',
+      query: LatencySeriesQuery,
+      response: LatencySeries,
+      answer: (q: Static<typeof LatencySeriesQuery>) => analytics.latencySeries(log, q),
+    });
   }
   if (log === 'api-calls') {
     routes.push({
@@ -90,7 +101,7 @@ function routesOf(log: AnalysedLog, analytics: AnalyticsService): Route[] {
   return routes;
 }
 
-/** The logs' analytics: `/logs/{log}/analytics/{timeseries,top,summary,endpoints,auth-failures}`. */
+/** The logs' analytics: `/logs/{log}/analytics/{timeseries,top,summary,endpoints,latency,auth-failures}`. */
 export function analyticsRoutes(analytics: AnalyticsService, activity: ActivityService) {
   async function recordRead(request: FastifyRequest, log: AnalysedLog, kind: string): Promise<void> {
     await activity.record(

@@ -37,6 +37,7 @@ const closed = <T extends Parameters<typeof Type.Object>[0]>(properties: T) =>
 export const ApiCallTimeseriesQuery = closed({ ...Window, bucket: Bucket, ...ApiCallFilters });
 export const BlockedTimeseriesQuery = closed({ ...Window, bucket: Bucket, ...BlockedFilters });
 export const WindowQuery = closed({ ...Window });
+export const LatencySeriesQuery = closed({ ...Window, bucket: Bucket, endpoint: ApiCallFilters.endpoint });
 export const API_CALL_TOP = ['error_code', 'ip', 'license_key', 'user_agent'] as const;
 export const BLOCKED_TOP = ['block_reason', 'ip', 'user_agent'] as const;
 export const ApiCallTopQuery = closed({ ...Window, by: OneOf(API_CALL_TOP), limit: Limit });
@@ -50,6 +51,7 @@ export type TopQuery = {
   limit: number;
 };
 export type WindowQuery = Static<typeof WindowQuery>;
+export type LatencySeriesQuery = Static<typeof LatencySeriesQuery>;
 
 const Range = { from: Type.String(), to: Type.String() };
 const Rate = Type.Union([Type.Number(), Type.Null()], {
@@ -70,6 +72,19 @@ export const EndpointStats = Type.Object({
       calls: Type.Integer(),
       failures: Type.Integer(),
       success_rate: Rate,
+      p50_ms: Ms,
+      p95_ms: Ms,
+      p99_ms: Ms,
+    }),
+  ),
+});
+export const LatencySeries = Type.Object({
+  ...Range,
+  bucket: Type.String(),
+  data: Type.Array(
+    Type.Object({
+      start: Type.String(),
+      calls: Type.Integer(),
       p50_ms: Ms,
       p95_ms: Ms,
       p99_ms: Ms,
@@ -103,6 +118,7 @@ export const AuthFailures = Type.Object({
 
 export type Timeseries = Static<typeof Timeseries>;
 export type EndpointStats = Static<typeof EndpointStats>;
+export type LatencySeries = Static<typeof LatencySeries>;
 export type TopValues = Static<typeof TopValues>;
 export type Summary = Static<typeof Summary>;
 export type AuthFailures = Static<typeof AuthFailures>;

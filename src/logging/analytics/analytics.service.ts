@@ -8,6 +8,8 @@ import type { AnalyticsLog } from './entry-reads.js';
 import type {
   AuthFailures,
   EndpointStats,
+  LatencySeries,
+  LatencySeriesQuery,
   Summary,
   Timeseries,
   TimeseriesQuery,
@@ -17,7 +19,7 @@ import type {
 } from './analytics.schemas.js';
 import { percentile } from './latency.js';
 import type { ApiCallFilter, RollupRepository } from './rollup.repository.js';
-import { COUNT_SPANS, LATENCY_SPANS, SPANS, msOfMinute } from './time-buckets.js';
+import { COUNT_SPANS, LATENCY_SPANS, SPANS, msOfMinute, type BucketName } from './time-buckets.js';
 import { createValueCounts } from './value-counts.js';
 import { createWindowCounts, type Window } from './window-counts.js';
 
@@ -98,18 +100,23 @@ export function createAnalyticsService(deps: {
   const snapshot = <T>(fn: (tx: Executor) => Promise<T>): Promise<T> =>
     db.transaction().setIsolationLevel('repeatable read').execute(fn);
 
+  /** The series' buckets: whole UTC buckets from the one holding `from` to the one holding `to`. */
+  function seriesOf(w: Window, name: BucketName = 'hour') {
+    const span = SPANS[name];
+    const firstBucket = Math.floor(w.fromMs / 60_000 / span) * span;
+    const points = Math.ceil((w.toMs / 60_000 - firstBucket) / span);
+    if (points > MAX_POINTS) {
+      throw validationError([
+        { field: 'bucket', message: `the window holds ${points} buckets; at most ${MAX_POINTS}` },
+      ]);
+    }
+    return { bucket: name, span, firstBucket, points };
+  }
+
   return {
     async timeseries(log: AnalysedLog, query: TimeseriesQuery): Promise<Timeseries> {
       const w = windowOf(query);
-      const bucket = query.bucket ?? 'hour';
-      const span = SPANS[bucket];
-      const firstBucket = Math.floor(w.fromMs / 60_000 / span) * span;
-      const points = Math.ceil((w.toMs / 60_000 - firstBucket) / span);
-      if (points > MAX_POINTS) {
-        throw validationError([
-          { field: 'bucket', message: `the window holds ${points} buckets; at most ${MAX_POINTS}` },
-        ]);
-      }
+      const { bucket, span, firstBucket, points } = seriesOf(w, query.bucket);
       const spans = COUNT_SPANS.filter((s) => s <= span);
       const rows = await snapshot(async (tx) =>
         log === 'blocked'
@@ -130,6 +137,46 @@ export function createAnalyticsService(deps: {
         data: series.map((count, i) => ({
           start: new Date(msOfMinute(firstBucket + i * span)).toISOString(),
           count,
+        })),
+      };
+    },
+
+    /**
+     * Calls and p50/p95/p99 response times per bucket, from the response-time histograms: rollups of
+     * ten minutes and up inside each bucket, the entries for minute buckets and the window's edges.
+     */
+    async latencySeries(log: AnalysedLog, query: LatencySeriesQuery): Promise<LatencySeries> {
+      const w = windowOf(query);
+      const { bucket, span, firstBucket, points } = seriesOf(w, query.bucket);
+      const onlyFailed = log === 'failed-api-calls';
+      const histograms = Array.from({ length: points }, () => new Map<number, number>());
+      const rows = await snapshot(async (tx) => {
+        const endpointId =
+          query.endpoint === undefined
+            ? undefined
+            : ((await dictionaryCode(tx, 'log_endpoints', query.endpoint)) ?? NO_CODE);
+        return counts.apiCallLatencies(
+          tx,
+          w,
+          LATENCY_SPANS.filter((s) => s <= span),
+          endpointId,
+        );
+      });
+      for (const row of rows) {
+        const n = onlyFailed ? row.failures : row.count;
+        if (n === 0) continue;
+        const histogram = histograms[Math.floor((row.bucket - firstBucket) / span)]!;
+        histogram.set(row.latency_bucket, (histogram.get(row.latency_bucket) ?? 0) + n);
+      }
+      return {
+        ...range(w),
+        bucket,
+        data: histograms.map((histogram, i) => ({
+          start: new Date(msOfMinute(firstBucket + i * span)).toISOString(),
+          calls: [...histogram.values()].reduce((a, b) => a + b, 0),
+          p50_ms: percentile(histogram, 0.5),
+          p95_ms: percentile(histogram, 0.95),
+          p99_ms: percentile(histogram, 0.99),
         })),
       };
     },

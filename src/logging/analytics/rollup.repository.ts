@@ -225,6 +225,25 @@ export function createRollupRepository(db: Db, dialect: Dialect) {
       return rows.map((r) => ({ ...r, count: Number(r.count), failures: Number(r.failures) }));
     },
 
+    /** Response-time histograms per rollup bucket of the piece, of one endpoint code or of all. */
+    async latenciesByBucket(piece: RollupPiece, endpointId: number | undefined, tx: Executor = db) {
+      const rows = await inPiece(tx.selectFrom('api_call_latency_rollup'), piece)
+        .$if(endpointId !== undefined, (q) => q.where('endpoint_id', '=', endpointId!))
+        .select(['bucket', 'latency_bucket'])
+        .select((eb) => [
+          eb.fn.sum<number>('count').as('count'),
+          eb.fn.sum<number>('failures').as('failures'),
+        ])
+        .groupBy(['bucket', 'latency_bucket'])
+        .execute();
+      return rows.map((r) => ({
+        bucket: Number(r.bucket),
+        latency_bucket: Number(r.latency_bucket),
+        count: Number(r.count),
+        failures: Number(r.failures),
+      }));
+    },
+
     blockedQuery(piece: RollupPiece, groups: BlockedGroup[], filter: BlockedFilter, tx: Executor = db) {
       let q = inPiece(tx.selectFrom('blocked_rollup'), piece);
       if (filter.blockReason !== undefined) q = q.where('block_reason', '=', filter.blockReason);

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import type { RequestLogRepository } from '../request-log.repository.js';
+import { latencyBucket } from './latency.js';
 import type { ApiCallRollupRow, BlockedRollupRow, IdRange } from './entry-reads.js';
 import type { ApiCallFilter, BlockedFilter, RollupRepository, RolledLog } from './rollup.repository.js';
 import { idBytesAt, minuteOf, msOfIdBytes, planWindow, type RollupPiece } from './time-buckets.js';
@@ -9,6 +10,14 @@ const RAW_PAGE = 50_000;
 export interface Window {
   fromMs: number;
   toMs: number;
+}
+
+/** Calls (and failed calls) in one response-time bucket of one time bucket (minutes since the epoch). */
+export interface LatencyCount {
+  bucket: number;
+  latency_bucket: number;
+  count: number;
+  failures: number;
 }
 
 /** A sum keyed by the grouped columns; `bucket` is the rollup bucket or the entry's minute. */
@@ -102,6 +111,13 @@ export function createWindowCounts(entries: RequestLogRepository, rollups: Rollu
     return { rolled, raw: [...raw.values()] };
   }
 
+  /** A window's whole buckets and the id ranges the rollups do not cover (edges, unfolded tail). */
+  async function coverage(tx: Executor, log: RolledLog, window: Window, spans: readonly number[]) {
+    const state = await rollups.readState(log, tx);
+    const plan = planWindow(window.fromMs, window.toMs, spans);
+    return { pieces: plan.pieces, ranges: rawRanges(plan, state.lastId) };
+  }
+
   return {
     async apiCalls(
       tx: Executor,
@@ -148,12 +164,40 @@ export function createWindowCounts(entries: RequestLogRepository, rollups: Rollu
       return [...rolled.map((r) => ({ ...r, count: Number(r.count) })), ...raw];
     },
 
-    /** A window's whole buckets and the id ranges the rollups do not cover (edges, unfolded tail). */
-    async coverage(tx: Executor, log: RolledLog, window: Window, spans: readonly number[]) {
-      const state = await rollups.readState(log, tx);
-      const plan = planWindow(window.fromMs, window.toMs, spans);
-      return { pieces: plan.pieces, ranges: rawRanges(plan, state.lastId) };
+    /**
+     * Response-time histograms per minute or rollup bucket (`bucket`, in minutes): rollups of the given
+     * latency spans for whole buckets, the entries themselves for the rest, as `coverage` cuts it.
+     */
+    async apiCallLatencies(
+      tx: Executor,
+      window: Window,
+      spans: readonly number[],
+      endpointId: number | undefined,
+    ): Promise<LatencyCount[]> {
+      const { pieces, ranges } = await coverage(tx, 'api_calls', window, spans);
+      const counted: LatencyCount[] = [];
+      for (const piece of pieces) counted.push(...(await rollups.latenciesByBucket(piece, endpointId, tx)));
+      const raw = new Map<string, LatencyCount>();
+      for (const range of ranges) {
+        await readAll(
+          range,
+          (r, limit) => entries.apiCallsForRollup(r, limit, tx),
+          (row) => {
+            if (endpointId !== undefined && (row.endpoint_id ?? 0) !== endpointId) return;
+            const bucket = minuteOf(msOfIdBytes(row.id));
+            const latency_bucket = latencyBucket(row.response_time_us);
+            const key = `${bucket}:${latency_bucket}`;
+            let found = raw.get(key);
+            if (!found) raw.set(key, (found = { bucket, latency_bucket, count: 0, failures: 0 }));
+            found.count += 1;
+            if (row.status >= 400) found.failures += 1;
+          },
+        );
+      }
+      return [...counted, ...raw.values()];
     },
+
+    coverage,
   };
 }
 

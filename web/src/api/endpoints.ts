@@ -11,8 +11,10 @@ import type {
   AllowlistEntry,
   BlockedEntry,
   Customer,
+  CustomerNote,
   EndpointStats,
   FailedApiCallEntry,
+  LatencySeries,
   License,
   LoggingSettings,
   LoginAnswer,
@@ -79,6 +81,9 @@ export const analytics = {
     api.get<Summary>(`/logs/${log}/analytics/summary`, query, signal),
   endpoints: (log: 'api-calls' | 'failed-api-calls', query: Query, signal?: AbortSignal) =>
     api.get<EndpointStats>(`/logs/${log}/analytics/endpoints`, query, signal),
+  /** Takes `from`, `to`, `bucket` and `endpoint` only. */
+  latency: (log: 'api-calls' | 'failed-api-calls', query: Query, signal?: AbortSignal) =>
+    api.get<LatencySeries>(`/logs/${log}/analytics/latency`, query, signal),
 };
 
 export const security = {
@@ -103,8 +108,22 @@ export const catalogue = {
   createCustomer: (body: { name: string; email?: string | null }) => api.post<Customer>('/customers', body),
   updateCustomer: (id: string, body: { name?: string; email?: string | null }) =>
     api.patch<Customer>(`/customers/${encodeURIComponent(id)}`, body),
+  notes: (customerId: string, query: Query) =>
+    api.get<Page<CustomerNote>>(`/customers/${encodeURIComponent(customerId)}/notes`, query),
+  addNote: (customerId: string, body: string) =>
+    api.post<CustomerNote>(`/customers/${encodeURIComponent(customerId)}/notes`, { body }),
   licenses: (query: Query) => api.get<Page<License>>('/licenses', query),
   license: (id: string) => api.get<License>(`/licenses/${encodeURIComponent(id)}`),
+  updateLicense: (
+    id: string,
+    body: {
+      customer_id?: string | null;
+      max_activations?: number | null;
+      expires_at?: string | null;
+      features?: string[];
+      metadata?: Record<string, unknown>;
+    },
+  ) => api.patch<License>(`/licenses/${encodeURIComponent(id)}`, body),
   createLicense: (body: {
     product_id: string;
     customer_id?: string | null;

@@ -144,6 +144,20 @@ export interface Timeseries {
   data: { start: string; count: number }[];
 }
 
+/** Calls and response-time percentiles per bucket; null percentiles in a bucket without calls. */
+export interface LatencySeries {
+  from: string;
+  to: string;
+  bucket: string;
+  data: {
+    start: string;
+    calls: number;
+    p50_ms: number | null;
+    p95_ms: number | null;
+    p99_ms: number | null;
+  }[];
+}
+
 export interface TopValues {
   from: string;
   to: string;
@@ -226,6 +240,14 @@ export interface Customer {
   metadata: Record<string, unknown>;
   created_at: string;
   updated_at: string;
+}
+
+export interface CustomerNote {
+  id: string;
+  customer_id: string;
+  body: string;
+  author: string;
+  created_at: string;
 }
 
 export type LicenseStatus = 'active' | 'suspended' | 'expired' | 'revoked';

@@ -47,7 +47,8 @@ export function TimeChart({
                   dataKey={s.key}
                   name={s.label}
                   stroke={s.color}
-                  dot={false}
+                  // A lone value (one bucket with calls) has no line to draw: show it as a dot.
+                  dot={data.filter((d) => d[s.key] !== null && d[s.key] !== undefined).length < 3}
                   isAnimationActive={false}
                   connectNulls
                 />

@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactElement } from 'react';
 import {
   emptyValues,
+  filterErrors,
   isoToLocalInput,
   localInputToIso,
   urlFromValues,
@@ -23,18 +24,44 @@ export function FilterForm({
   values: FilterValues;
   onApply: (params: URLSearchParams) => void;
 }) {
+  const formId = useId();
   const [draft, setDraft] = useState<FilterValues>(() => ({ ...emptyValues(fields), ...values }));
-  const set = (name: string, value: string) => setDraft((d) => ({ ...d, [name]: value }));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const set = (name: string, value: string) => {
+    setDraft((d) => ({ ...d, [name]: value }));
+    // A corrected field stops being marked at once; the others keep their message until Apply.
+    setErrors(({ [name]: _fixed, ...rest }) => rest);
+  };
 
   function submit(event: FormEvent) {
     event.preventDefault();
+    const found = filterErrors(fields, draft);
+    setErrors(found);
+    // Nothing is sent while a filter is wrong: the list keeps showing the last valid search.
+    if (Object.keys(found).length > 0) return;
     onApply(urlFromValues(fields, draft));
   }
 
   function reset() {
     setDraft(emptyValues(fields));
+    setErrors({});
     onApply(new URLSearchParams());
   }
+
+  /** aria attributes and the message of a field in error. */
+  const problem = (name: string) => {
+    const message = errors[name];
+    const id = `${formId}-${name}-error`;
+    return {
+      attributes: { 'aria-invalid': Boolean(message), 'aria-describedby': message ? id : undefined },
+      message: message ? (
+        <small id={id} className="field-error">
+          {message}
+        </small>
+      ) : null,
+    };
+  };
+  const count = Object.keys(errors).length;
 
   return (
     <form className="card filters" role="search" aria-label={label} onSubmit={submit}>
@@ -55,8 +82,17 @@ export function FilterForm({
             </label>
           );
         }
+        const { attributes, message } = problem(field.name);
+        // The message sits beside the input, not in its label: the field's name stays its name. Always
+        // wrapped, so fixing a field does not remount its input and take the focus away.
+        const withMessage = (label: ReactElement) => (
+          <div key={field.name} className="filter-field">
+            {label}
+            {message}
+          </div>
+        );
         if (field.kind === 'datetime') {
-          return (
+          return withMessage(
             <label key={field.name}>
               {field.label}
               <input
@@ -64,11 +100,12 @@ export function FilterForm({
                 name={field.name}
                 value={isoToLocalInput(value)}
                 onChange={(e) => set(field.name, localInputToIso(e.target.value, field.edge))}
+                {...attributes}
               />
-            </label>
+            </label>,
           );
         }
-        return (
+        return withMessage(
           <label key={field.name}>
             {field.label}
             <input
@@ -78,8 +115,9 @@ export function FilterForm({
               placeholder={field.placeholder}
               size={field.width}
               onChange={(e) => set(field.name, e.target.value)}
+              {...attributes}
             />
-          </label>
+          </label>,
         );
       })}
       <div className="actions">
@@ -90,6 +128,11 @@ export function FilterForm({
           Reset
         </button>
       </div>
+      {count > 0 && (
+        <p className="form-error" role="alert">
+          {count === 1 ? 'One filter needs' : `${count} filters need`} correcting; nothing was searched.
+        </p>
+      )}
     </form>
   );
 }

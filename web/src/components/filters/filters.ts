@@ -4,8 +4,18 @@
  * page asks the API is the URL's query, and nothing else.
  */
 
+import type { Validate } from './validators.js';
+
 export type FilterField =
-  | { name: string; label: string; kind: 'text'; placeholder?: string; width?: number }
+  | {
+      name: string;
+      label: string;
+      kind: 'text';
+      placeholder?: string;
+      width?: number;
+      /** The API's rule for the value: what is wrong, or null. */
+      validate?: Validate;
+    }
   | {
       name: string;
       label: string;
@@ -34,6 +44,28 @@ export function urlFromValues(fields: readonly FilterField[], values: FilterValu
     if (value) params.set(field.name, value);
   }
   return params;
+}
+
+/**
+ * What is wrong with the filters, by field name: a text the API would refuse, or an end of the time
+ * range before its start. Empty when they can be sent.
+ */
+export function filterErrors(fields: readonly FilterField[], values: FilterValues): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const field of fields) {
+    const value = (values[field.name] ?? '').trim();
+    if (!value || field.kind !== 'text' || !field.validate) continue;
+    const message = field.validate(value);
+    if (message) errors[field.name] = message;
+  }
+  const start = fields.find((f) => f.kind === 'datetime' && f.edge === 'start');
+  const end = fields.find((f) => f.kind === 'datetime' && f.edge === 'end');
+  const from = start && values[start.name];
+  const to = end && values[end.name];
+  if (start && end && from && to && new Date(from).getTime() > new Date(to).getTime()) {
+    errors[end.name] = `Must be after ${start.label}.`;
+  }
+  return errors;
 }
 
 /** The API query: the URL's filters as they are (the URL already speaks the API's language). */

@@ -4,9 +4,19 @@ import { TimeChart, type SeriesPoint } from '../../components/TimeChart.js';
 import { useApi } from '../../components/useApi.js';
 import { bucketFor, chartQuery } from './api-log-filters.js';
 
+/** The response-time histograms know endpoints only: say what the p95 chart covers when it differs. */
+function latencyScope(chart: Record<string, string>): string {
+  const narrowed = Boolean(chart.status || chart.status_class || chart.error_code);
+  if (chart.endpoint) return narrowed ? ` (${chart.endpoint}, every status)` : ` (${chart.endpoint})`;
+  return narrowed ? ' (every status)' : '';
+}
+
 const ms = (value: number | null) => (value === null ? '—' : `${Math.round(value * 10) / 10} ms`);
 
-/** Calls and failures per bucket, the error rate they give, and response times per endpoint. */
+/**
+ * Calls and failures per bucket, the error rate they give, p95 response time per bucket, and response
+ * times per endpoint.
+ */
 export function ApiLogCharts({ query }: { query: Record<string, string> }) {
   const chart = chartQuery(query);
   const bucket = bucketFor(query);
@@ -14,7 +24,7 @@ export function ApiLogCharts({ query }: { query: Record<string, string> }) {
   const window = { from: chart.from, to: chart.to };
   const series = useApi(async (signal) => {
     const { error_code, ...callFilters } = chart;
-    const [calls, failures, endpoints] = await Promise.all([
+    const [calls, failures, endpoints, latency] = await Promise.all([
       analytics.timeseries(
         'api-calls',
         error_code ? { ...chart, bucket } : { ...callFilters, bucket },
@@ -22,8 +32,11 @@ export function ApiLogCharts({ query }: { query: Record<string, string> }) {
       ),
       analytics.timeseries('failed-api-calls', { ...chart, bucket }, signal),
       analytics.endpoints('api-calls', window, signal),
+      // Response times of the calls the other filters do not narrow: the histograms know only endpoints.
+      analytics.latency('api-calls', { ...window, endpoint: chart.endpoint, bucket }, signal),
     ]);
     const failed = new Map(failures.data.map((b) => [b.start, b.count]));
+    const p95 = new Map(latency.data.map((b) => [b.start, b.p95_ms]));
     const points: SeriesPoint[] = calls.data.map((b) => {
       const f = failed.get(b.start) ?? 0;
       return {
@@ -31,6 +44,7 @@ export function ApiLogCharts({ query }: { query: Record<string, string> }) {
         calls: b.count,
         failures: f,
         error_rate: b.count > 0 ? Math.round((f / b.count) * 1000) / 10 : null,
+        p95_ms: p95.get(b.start) ?? null,
       };
     });
     return { points, endpoints: endpoints.data };
@@ -56,6 +70,12 @@ export function ApiLogCharts({ query }: { query: Record<string, string> }) {
           data={points}
           unit="%"
           series={[{ key: 'error_rate', label: 'Error rate', color: '#b42318' }]}
+        />
+        <TimeChart
+          title={`p95 response time per ${bucket}${latencyScope(chart)}`}
+          data={points}
+          unit=" ms"
+          series={[{ key: 'p95_ms', label: 'p95', color: '#6941c6' }]}
         />
       </div>
       <div className="card">

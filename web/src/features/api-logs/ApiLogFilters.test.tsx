@@ -14,6 +14,7 @@ beforeEach(() => {
     if (path.endsWith('/top'))
       return { ...window, by: 'error_code', approximate: false, max_error: 0, data: [] };
     if (path.endsWith('/endpoints')) return { ...window, data: [] };
+    if (path.endsWith('/latency')) return { ...window, bucket: 'hour', data: [] };
     return { data: [], next_cursor: null };
   });
   requests = recorder.requests;
@@ -58,6 +59,14 @@ describe('the API Logs filters', () => {
         bucket: 'hour',
       }),
     );
+    // The p95 chart: response-time histograms are kept per endpoint only.
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls/analytics/latency')).toEqual({
+        endpoint: '/api/v1/licenses/activate',
+        bucket: 'hour',
+      }),
+    );
+    expect(screen.getByRole('figure', { name: /p95 response time per hour/ })).toBeTruthy();
     expect(requests.some((r) => JSON.stringify(r.query).includes('ABCD-EFGH'))).toBe(true);
     expect(
       requests
@@ -101,5 +110,98 @@ describe('the API Logs filters', () => {
     await waitFor(() => expect(last('/api/v1/logs/api-calls')).toEqual({ limit: '50' }));
     expect((screen.getByLabelText('Endpoint') as HTMLInputElement).value).toBe('');
     expect(screen.getByTestId('location').textContent).toBe('');
+  });
+});
+
+describe('the API Logs filters, combined and corrected', () => {
+  it('mark a status and an error code the API would refuse, and send neither until both are right', async () => {
+    const user = userEvent.setup();
+    renderAt('/failures', '/failures', <ApiLogsPage view="failures" />);
+    await waitFor(() => expect(last('/api/v1/logs/failed-api-calls')).toEqual({ limit: '50' }));
+    const sent = requests.length;
+
+    await user.type(screen.getByLabelText('Status'), '4x');
+    await user.type(screen.getByLabelText('Error code'), 'license expired');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    expect(await screen.findByText('A status such as 404, or a class such as 4xx.')).toBeTruthy();
+    expect(screen.getByText('An error code such as ERR_LICENSE_EXPIRED.')).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toContain('2 filters need correcting');
+    expect(screen.getByLabelText('Status').getAttribute('aria-invalid')).toBe('true');
+    expect(requests.length).toBe(sent);
+    expect(screen.getByTestId('location').textContent).toBe('');
+
+    // One fixed: still nothing sent while the other is wrong.
+    await user.clear(screen.getByLabelText('Status'));
+    await user.type(screen.getByLabelText('Status'), '5xx');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    expect(await screen.findByText('One filter needs correcting; nothing was searched.')).toBeTruthy();
+    expect(requests.length).toBe(sent);
+
+    await user.clear(screen.getByLabelText('Error code'));
+    await user.type(screen.getByLabelText('Error code'), 'ERR_INTERNAL');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() =>
+      expect(last('/api/v1/logs/failed-api-calls')).toEqual({
+        status: '5xx',
+        error_code: 'ERR_INTERNAL',
+        limit: '50',
+      }),
+    );
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('drop a cleared filter from the list, the charts and the export', async () => {
+    const user = userEvent.setup();
+    renderAt(
+      '/calls',
+      '/calls?endpoint=%2Fapi%2Fv1%2Flicenses%2Fvalidate&status=404&customer_id=cus_01jb6ex3m9qk2v8y4t7r5w0zna',
+      <ApiLogsPage view="all" />,
+    );
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls')).toEqual({
+        endpoint: '/api/v1/licenses/validate',
+        status: '404',
+        customer_id: 'cus_01jb6ex3m9qk2v8y4t7r5w0zna',
+        limit: '50',
+      }),
+    );
+    await user.clear(screen.getByLabelText('Status'));
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls')).toEqual({
+        endpoint: '/api/v1/licenses/validate',
+        customer_id: 'cus_01jb6ex3m9qk2v8y4t7r5w0zna',
+        limit: '50',
+      }),
+    );
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls/analytics/timeseries')).toEqual({
+        endpoint: '/api/v1/licenses/validate',
+        bucket: 'hour',
+      }),
+    );
+    const csv = screen.getByRole('link', { name: 'Export to CSV' }).getAttribute('href') ?? '';
+    expect(Object.fromEntries(new URL(csv, 'http://portal.test').searchParams)).toEqual({
+      endpoint: '/api/v1/licenses/validate',
+      customer_id: 'cus_01jb6ex3m9qk2v8y4t7r5w0zna',
+      format: 'csv',
+    });
+  });
+
+  it('send a local time range as UTC to the list and the charts alike', async () => {
+    const user = userEvent.setup();
+    renderAt('/calls', '/calls', <ApiLogsPage view="all" />);
+    await waitFor(() => expect(last('/api/v1/logs/api-calls')).toEqual({ limit: '50' }));
+    await user.type(screen.getByLabelText('From'), '2026-12-01T09:00');
+    await user.type(screen.getByLabelText('To'), '2026-12-01T10:59');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    const from = new Date(2026, 11, 1, 9, 0).toISOString();
+    const to = new Date(2026, 11, 1, 10, 59, 59, 999).toISOString();
+    await waitFor(() => expect(last('/api/v1/logs/api-calls')).toEqual({ from, to, limit: '50' }));
+    // Two hours: the charts count by minute.
+    await waitFor(() =>
+      expect(last('/api/v1/logs/api-calls/analytics/timeseries')).toEqual({ from, to, bucket: 'minute' }),
+    );
+    expect(last('/api/v1/logs/api-calls/analytics/latency')).toEqual({ from, to, bucket: 'minute' });
   });
 });

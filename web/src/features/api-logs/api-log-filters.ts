@@ -1,19 +1,40 @@
 import type { FilterField } from '../../components/filters/filters.js';
+import { ERROR_CODE, HTTP_STATUS, lengthBetween, ROUTE } from '../../components/filters/validators.js';
 
 /** Analytics → API Logs: by endpoint, status, customer, licence key and time range (the product document). */
 export const API_LOG_FILTERS: readonly FilterField[] = [
   { name: 'from', label: 'From', kind: 'datetime', edge: 'start' },
   { name: 'to', label: 'To', kind: 'datetime', edge: 'end' },
-  { name: 'endpoint', label: 'Endpoint', kind: 'text', placeholder: '/api/v1/licenses/activate', width: 26 },
-  { name: 'status', label: 'Status', kind: 'text', placeholder: '404 or 4xx', width: 8 },
+  {
+    name: 'endpoint',
+    label: 'Endpoint',
+    kind: 'text',
+    placeholder: '/api/v1/licenses/activate',
+    width: 26,
+    validate: ROUTE,
+  },
+  {
+    name: 'status',
+    label: 'Status',
+    kind: 'text',
+    placeholder: '404 or 4xx',
+    width: 8,
+    validate: HTTP_STATUS,
+  },
   { name: 'customer_id', label: 'Customer id', kind: 'text', placeholder: 'cus_…' },
-  { name: 'license_key', label: 'Licence key', kind: 'text', placeholder: 'full key' },
+  {
+    name: 'license_key',
+    label: 'Licence key',
+    kind: 'text',
+    placeholder: 'full key',
+    validate: lengthBetween(8, 128, 'A licence key'),
+  },
   { name: 'q', label: 'Text', kind: 'text' },
 ];
 
 export const FAILURE_FILTERS: readonly FilterField[] = [
   ...API_LOG_FILTERS.slice(0, 4),
-  { name: 'error_code', label: 'Error code', kind: 'text', placeholder: 'ERR_…' },
+  { name: 'error_code', label: 'Error code', kind: 'text', placeholder: 'ERR_…', validate: ERROR_CODE },
   ...API_LOG_FILTERS.slice(4),
 ];
 

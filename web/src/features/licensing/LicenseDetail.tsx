@@ -7,9 +7,11 @@ import { FormError } from '../../components/FormError.js';
 import { Empty, ErrorState, Loading } from '../../components/States.js';
 import { Timestamp } from '../../components/Timestamp.js';
 import { useApi } from '../../components/useApi.js';
+import { LicenseEditForm } from './LicenseEditForm.js';
 
 export function LicenseDetail({ license, onChanged }: { license: License; onChanged: () => void }) {
   const { can } = useAuth();
+  const [editing, setEditing] = useState(false);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -52,10 +54,31 @@ export function LicenseDetail({ license, onChanged }: { license: License; onChan
           ['Reason', license.status_reason],
           ['Customer', license.customer_id],
           ['Activations', `${license.activations_used} / ${license.max_activations ?? 'unlimited'}`],
-          ['Expires', <Timestamp value={license.expires_at} />],
+          ['Expires', license.expires_at ? <Timestamp value={license.expires_at} /> : 'Never'],
+          ['Features', license.features.join(', ')],
+          [
+            'Metadata',
+            Object.keys(license.metadata).length > 0 ? <code>{JSON.stringify(license.metadata)}</code> : null,
+          ],
           ['Created', <Timestamp value={license.created_at} />],
         ]}
       />
+      {can('licenses:write') &&
+        (editing ? (
+          <LicenseEditForm
+            license={license}
+            onCancel={() => setEditing(false)}
+            onSaved={() => {
+              setEditing(false);
+              setDone('Licence saved.');
+              onChanged();
+            }}
+          />
+        ) : (
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit licence
+          </button>
+        ))}
       {can('licenses:write') && (license.status === 'active' || license.status === 'suspended') && (
         <form onSubmit={changeStatus} className="filters" aria-label={`${action} licence`}>
           <label>

@@ -59,3 +59,61 @@ describe('the Blocked Requests filters', () => {
     expect((screen.getByLabelText('Reason') as HTMLSelectElement).value).toBe('');
   });
 });
+
+describe('the Blocked Requests filters, combined and corrected', () => {
+  it('mark an address, a country and a threat score the API would refuse, sending nothing', async () => {
+    const user = userEvent.setup();
+    renderAt('/blocked', '/blocked?block_reason=GEO_BLOCKED', <BlockedRequestsPage />);
+    await waitFor(() => expect(lastBlocked()).toEqual({ block_reason: 'GEO_BLOCKED', limit: '50' }));
+    const sent = requests.length;
+    await user.type(screen.getByLabelText('Address'), '203.0.113.300');
+    await user.type(screen.getByLabelText('Country'), 'KOR');
+    await user.type(screen.getByLabelText('Threat score at least'), '150');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    expect(await screen.findByText('An address (203.0.113.7) or a range (203.0.113.0/24).')).toBeTruthy();
+    expect(screen.getByText('A two-letter country code such as KP.')).toBeTruthy();
+    expect(screen.getByText('A whole number from 0 to 100.')).toBeTruthy();
+    expect(screen.getByRole('alert').textContent).toContain('3 filters need correcting');
+    expect(requests.length).toBe(sent);
+    expect(screen.getByTestId('location').textContent).toBe('?block_reason=GEO_BLOCKED');
+
+    // Typing in a marked field clears its mark at once.
+    await user.clear(screen.getByLabelText('Country'));
+    expect(screen.queryByText('A two-letter country code such as KP.')).toBeNull();
+    expect(screen.getByLabelText('Country').getAttribute('aria-invalid')).toBe('false');
+
+    await user.clear(screen.getByLabelText('Address'));
+    await user.type(screen.getByLabelText('Address'), '2001:db8::/32');
+    await user.clear(screen.getByLabelText('Threat score at least'));
+    await user.type(screen.getByLabelText('Threat score at least'), '100');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() =>
+      expect(lastBlocked()).toEqual({
+        block_reason: 'GEO_BLOCKED',
+        ip: '2001:db8::/32',
+        min_threat_score: '100',
+        limit: '50',
+      }),
+    );
+  });
+
+  it('drop a cleared filter and keep the rest, with the range in UTC', async () => {
+    const user = userEvent.setup();
+    const from = new Date(2026, 10, 30, 22, 15).toISOString();
+    renderAt(
+      '/blocked',
+      `/blocked?from=${encodeURIComponent(from)}&ip=198.51.100.7&country=KP`,
+      <BlockedRequestsPage />,
+    );
+    await waitFor(() =>
+      expect(lastBlocked()).toEqual({ from, ip: '198.51.100.7', country: 'KP', limit: '50' }),
+    );
+    expect((screen.getByLabelText('From') as HTMLInputElement).value).toBe('2026-11-30T22:15');
+    await user.clear(screen.getByLabelText('Address'));
+    await user.type(screen.getByLabelText('To'), '2026-12-01T06:00');
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    const to = new Date(2026, 11, 1, 6, 0, 59, 999).toISOString();
+    await waitFor(() => expect(lastBlocked()).toEqual({ from, to, country: 'KP', limit: '50' }));
+    expect(new URLSearchParams(screen.getByTestId('location').textContent ?? '').has('ip')).toBe(false);
+  });
+});
