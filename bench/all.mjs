@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'verify',
   'retention',
   'archive',
+  'processes-scaling',
 ];
 const only = process.env.BENCH_RUN?.split(',');
 const failed = [];

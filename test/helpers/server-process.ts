@@ -8,9 +8,12 @@ export function buildDist(): void {
   execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' });
 }
 
-/** The real server (`keymanager serve`) with the given environment, on a free port. */
-export function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+/** The real server (`keymanager serve [args]`) with the given environment, on a free port. */
+export function startServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve', ...args], {
     env: { ...process.env, ...env, KM_PORT: '0', KM_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
