@@ -53,12 +53,16 @@ describe('several server processes sharing PostgreSQL and Redis', () => {
     for (const file of ['log-hash.key', 'checkpoint-signing.pem']) {
       fs.copyFileSync(path.join(dirs[0]!, file), path.join(dirs[1]!, file));
     }
-    for (const dir of dirs) {
-      const { child, url } = await startServer({ ...env, KM_DATA_DIR: dir });
-      servers.push(child);
-      urls.push(url);
+    // Both at once; each one that started is stopped in afterAll, even if the other failed.
+    const started = await Promise.allSettled(dirs.map((dir) => startServer({ ...env, KM_DATA_DIR: dir })));
+    for (const result of started) {
+      if (result.status === 'fulfilled') servers.push(result.value.child);
     }
-  }, 120_000);
+    for (const result of started) {
+      if (result.status === 'rejected') throw result.reason;
+      urls.push(result.value.url);
+    }
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all(servers.map(stopServer));
