@@ -278,5 +278,6 @@ describe('several server processes sharing PostgreSQL and Redis', () => {
     } finally {
       await stopServer(child);
     }
-  });
+    // Starting a server takes most of this on a busy machine.
+  }, 120_000);
 });
