@@ -169,6 +169,7 @@ async function main() {
       '--workers',
       String(workers),
     ]);
+    const loadBefore = os.loadavg();
     const rows = [];
     const ratios = [];
     for (let round = 1; round <= rounds; round++) {
@@ -182,6 +183,8 @@ async function main() {
       `\nNode ${process.version}, ${os.cpus().length} CPUs, PostgreSQL + Redis, every log on, ` +
         `${connections} connections, ${duration} s per round; load generator: autocannon in this process`,
     );
+    // A shared machine's other load decides what the servers get: "server cores" below shows it.
+    console.log(`load average before: ${loadBefore.map((l) => l.toFixed(1)).join(', ')}`);
     console.log(
       line(['round ', 'server'.padEnd(12), 'req/s', 'p99 ms', 'server cores', 'req/CPU-s', 'load cores']),
     );
