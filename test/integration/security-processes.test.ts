@@ -195,6 +195,20 @@ describe('several server processes sharing PostgreSQL and Redis', () => {
       .toBe(403);
   });
 
+  it('applies on the other process, within a second, logging settings changed through one', async () => {
+    const [a, b] = urls as [string, string];
+    const blockedDays = async () =>
+      (await call(b, 'GET', '/settings/logging', ownerKey)).body.retention_days.blocked as number;
+    expect(await blockedDays()).toBe(90);
+    const changed = await call(a, 'PUT', '/settings/logging', ownerKey, { retention_days: { blocked: 30 } });
+    expect(changed.status).toBe(200);
+    try {
+      await expect.poll(blockedDays, { timeout: 1000, interval: 20 }).toBe(30);
+    } finally {
+      await call(a, 'PUT', '/settings/logging', ownerKey, { retention_days: { blocked: 90 } });
+    }
+  });
+
   it('stores every entry written by both processes exactly once, in chains that verify', async () => {
     const [a, b] = urls as [string, string];
     const key = await newKey('exactly once');
