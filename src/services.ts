@@ -152,6 +152,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     requestLogs,
     apiKeys,
     rateLimitTime: overrides.rateLimitTime,
+    loggingSettings: settings,
   });
 
   return {

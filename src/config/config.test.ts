@@ -12,6 +12,14 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBeUndefined();
   });
 
+  it('runs one server process unless KM_WORKERS asks for more', () => {
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({}).workerSlot).toBeUndefined();
+    expect(loadConfig({ KM_WORKERS: '4' }).workers).toBe(4);
+    expect(() => loadConfig({ KM_WORKERS: '0' })).toThrow(/KM_WORKERS must be between 1 and 64/);
+    expect(() => loadConfig({ KM_WORKERS: 'two' })).toThrow(/KM_WORKERS must be a whole number/);
+  });
+
   it('uses PostgreSQL when KM_DATABASE_URL is a postgres URL', () => {
     const url = 'postgres://km@db.internal:5432/keymanager';
     expect(loadConfig({ KM_DATABASE_URL: url }).database).toEqual({ kind: 'postgres', url });

@@ -9,6 +9,13 @@ export interface Config {
   /** `sqlite:<file>` (embedded default) or a postgres:// URL. */
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; schema?: string };
   redisUrl: string | undefined;
+  /** `KM_WORKERS` (default 1): server processes `keymanager serve` runs on the port (`--workers` overrides). */
+  workers: number;
+  /**
+   * The worker's place (1…N) when `serve --workers N` forked this process, which sets `KM_WORKER_SLOT`
+   * for each worker it starts; undefined in a process started on its own. Not a setting to give by hand.
+   */
+  workerSlot: number | undefined;
   trustProxy: boolean | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   initialAdmin: { email: string | undefined; password: string | undefined };
@@ -128,6 +135,9 @@ function smtpUrl(raw: string | undefined): string | undefined {
   return url;
 }
 
+/** More workers than this is a typo, not a machine: each one is a whole Node process with its own pool. */
+export const MAX_WORKERS = 64;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -141,6 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     database: database(env, dataDir),
     redisUrl: env.KM_REDIS_URL?.trim() || undefined,
+    workers: integer(env, 'KM_WORKERS', 1, 1, MAX_WORKERS),
+    workerSlot: env.KM_WORKER_SLOT ? integer(env, 'KM_WORKER_SLOT', 1, 1, MAX_WORKERS) : undefined,
     trustProxy: trustProxy(env.KM_TRUST_PROXY),
     logLevel,
     initialAdmin: {

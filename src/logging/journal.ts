@@ -98,15 +98,37 @@ export function createJournalReader() {
 }
 
 /**
- * The log pipeline's write-ahead journal and spool: NDJSON segment files in `<dataDir>/log-journal`.
+ * Where a process journals: `<dataDir>/log-journal`, or for worker k ≥ 2 of `serve --workers`
+ * `<dataDir>/log-journal-<k>`. One writer per directory: two processes appending to one journal would
+ * interleave their segments and delete each other's. Worker 1 takes the single process's journal, so
+ * switching between one process and several replays what the last run left.
+ */
+export function journalDirOf(dataDir: string, workerSlot: number | undefined): string {
+  return path.join(dataDir, workerSlot && workerSlot > 1 ? `log-journal-${workerSlot}` : 'log-journal');
+}
+
+/** Journals of workers beyond `workers` that still hold segments (left by a run with more workers). */
+export function leftoverJournalSlots(dataDir: string, workers: number): number[] {
+  if (!fs.existsSync(dataDir)) return [];
+  return fs
+    .readdirSync(dataDir)
+    .map((name) => /^log-journal-(\d+)$/.exec(name)?.[1])
+    .filter((slot): slot is string => slot !== undefined)
+    .map(Number)
+    .filter((slot) => slot > workers)
+    .filter((slot) => fs.readdirSync(journalDirOf(dataDir, slot)).some((name) => NAME.test(name)))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * The log pipeline's write-ahead journal and spool: NDJSON segment files in its directory (journalDirOf).
  * Appends are synchronous writes (one per group of entries), so an entry is in the kernel's page cache before its response is
  * sent and survives the process being killed; fdatasync runs asynchronously in groups (power loss).
  * The writer reads behind the appends and commits a position once its batch is in the store; segments
  * wholly behind that position are deleted. While the store is down the journal simply grows, up to
  * the byte cap, and is replayed in order when it returns (or at the next start).
  */
-export function openJournal(dataDir: string, maxBytes: number) {
-  const dir = path.join(dataDir, 'log-journal');
+export function openJournal(dir: string, maxBytes: number) {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (seq: number) => segmentFile(dir, seq);
   const existing = fs

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { openJournal, type Journal } from './journal.js';
+import { journalDirOf, openJournal, type Journal } from './journal.js';
 import { LOG_NAMES, logOf } from './log-batch.js';
 import type { JournalRecord } from './log-entry.js';
 import type { LogStoreWriter } from './log-store-writer.js';
@@ -12,6 +12,8 @@ export interface PipelineOptions {
   /** Where batches are written (see logWriterPlacement and createLogStoreWriter). */
   writer: LogStoreWriter;
   dataDir: string;
+  /** The journal's directory; default `<dataDir>/log-journal` (see journalDirOf). */
+  journalDir?: string;
   spoolMaxBytes: number;
   registry: Registry;
   logger: FastifyBaseLogger;
@@ -57,7 +59,10 @@ export function createLogPipeline(options: PipelineOptions) {
   let opened: Journal | null = null;
   function journalNow(): Journal {
     if (!opened) {
-      opened = openJournal(options.dataDir, options.spoolMaxBytes);
+      opened = openJournal(
+        options.journalDir ?? journalDirOf(options.dataDir, undefined),
+        options.spoolMaxBytes,
+      );
       // Anything a previous process left in the journal is replayed first.
       if (opened.pendingBytes() > 0) schedule(0);
     }

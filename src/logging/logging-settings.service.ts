@@ -25,6 +25,7 @@ function withDefaults(stored: unknown): LoggingSettings {
 
 export function createLoggingSettingsService({ db, clock }: CoreDeps, holder: LoggingSettingsHolder) {
   const repository = createSettingsRepository(db);
+  const listeners = new Set<() => void>();
 
   return {
     /** At start-up: what requests will consult until the next change. */
@@ -58,7 +59,14 @@ export function createLoggingSettingsService({ db, clock }: CoreDeps, holder: Lo
         return after;
       });
       holder.replace(next);
+      for (const listener of listeners) listener();
       return structuredClone(next);
+    },
+
+    /** Called after each committed change (another process is told through Redis); returns the unsubscribe. */
+    onChange(listener: () => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

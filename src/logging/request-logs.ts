@@ -1,5 +1,6 @@
 import type { Metrics } from '../http/metrics.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { journalDirOf } from './journal.js';
 import { createLogIdGenerator } from './log-entry.js';
 import { licenseKeyHasher, loadHashSecret } from './license-key-hash.js';
 import { createLogPipeline, type PipelineOptions } from './log-pipeline.js';
@@ -24,6 +25,7 @@ export function createRequestLogs(
       integrity: core.config.integrity.enabled,
     }),
     dataDir: core.config.dataDir,
+    journalDir: journalDirOf(core.config.dataDir, core.config.workerSlot),
     spoolMaxBytes: core.config.logSpoolMaxBytes,
     registry: metrics.registry,
     logger: core.logger,

@@ -4,6 +4,12 @@ import type { RedisHandle } from '../shared/redis.js';
 import type { SecurityRulesService } from './security-rules.service.js';
 
 const CHANNEL = 'keymanager:security-changed';
+const LOGGING_SETTINGS = 'logging_settings';
+
+export interface LoggingSettingsSync {
+  load(): Promise<unknown>;
+  onChange(listener: () => void): () => void;
+}
 
 interface Notice {
   origin: string;
@@ -12,7 +18,8 @@ interface Notice {
 
 /**
  * Tells the other server processes sharing Redis that rules, the allowlist, rate limits or API-key
- * revocations changed, so each rebuilds its rule set at once (a revoked key stops working everywhere).
+ * revocations changed, so each rebuilds its rule set at once (a revoked key stops working everywhere),
+ * or that the logging settings changed, so each re-reads them.
  * On every (re)connection the rule set is rebuilt too: notices sent while this process was cut off
  * from Redis are lost, the store is not.
  */
@@ -20,8 +27,10 @@ export function createSecuritySync(deps: {
   redis: RedisHandle | null;
   rules: SecurityRulesService;
   logger: FastifyBaseLogger;
+  /** The logging settings each process holds: re-read when another process changed them. */
+  loggingSettings?: LoggingSettingsSync;
 }) {
-  const { redis, rules, logger } = deps;
+  const { redis, rules, logger, loggingSettings } = deps;
   if (!redis) return { announce: async (_notice: { kind: string }) => {}, close: async () => {} };
 
   const origin = randomUUID();
@@ -30,14 +39,21 @@ export function createSecuritySync(deps: {
   const subscriber = redis.client.duplicate();
   // Without a listener ioredis reports every failed reconnection as unhandled; the main client logs.
   subscriber.on('error', () => {});
+  const reloadSettings = () =>
+    loggingSettings
+      ?.load()
+      .catch((error: unknown) => logger.error({ err: error }, 'logging settings not reloaded'));
   subscriber.on('ready', () => {
     subscriber.subscribe(CHANNEL).catch(() => {});
     void reload();
+    void reloadSettings();
   });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       const notice = JSON.parse(message) as Notice;
-      if (notice.origin !== origin) void reload();
+      if (notice.origin === origin) return;
+      if (notice.kind === LOGGING_SETTINGS) void reloadSettings();
+      else void reload();
     } catch {
       // not one of ours
     }
@@ -50,11 +66,13 @@ export function createSecuritySync(deps: {
       .catch((error: unknown) => logger.warn({ err: error }, 'could not tell other processes of a change'));
   }
   const unsubscribe = rules.onChange((change) => void announce(change));
+  const unsubscribeSettings = loggingSettings?.onChange(() => void announce({ kind: LOGGING_SETTINGS }));
 
   return {
     announce,
     async close(): Promise<void> {
       unsubscribe();
+      unsubscribeSettings?.();
       subscriber.disconnect();
     },
   };

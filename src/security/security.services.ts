@@ -19,7 +19,7 @@ import { createRepeatCounter } from './repeat-counter.js';
 import { matchScannerUserAgent } from './scanner-user-agents.js';
 import { createSecurityLayer } from './security-layer.js';
 import type { SecurityRulesService } from './security-rules.service.js';
-import { createSecuritySync } from './security-sync.js';
+import { createSecuritySync, type LoggingSettingsSync } from './security-sync.js';
 import type { Offence } from './security-types.js';
 import { threatScore } from './threat-score.js';
 
@@ -33,6 +33,8 @@ export interface SecurityDeps {
   apiKeys: ApiKeyService;
   /** Tests that move a manual clock count Redis rate limits on it instead of Redis's own clock. */
   rateLimitTime?: RedisRateLimitTime;
+  /** Re-read when another process announces a change of them. */
+  loggingSettings?: LoggingSettingsSync;
 }
 
 /**
@@ -112,7 +114,7 @@ export function createSecurity(core: CoreDeps, deps: SecurityDeps) {
     recordBlocked: deps.requestLogs.recordBlocked,
   });
 
-  const sync = createSecuritySync({ redis, rules, logger });
+  const sync = createSecuritySync({ redis, rules, logger, loggingSettings: deps.loggingSettings });
   // A lifted automatic ban starts its subject's count afresh, so a new offence can ban it again.
   rules.onChange((change) => {
     if (change.lifted) void tracker.liftBan(change.lifted.type, change.lifted.value).catch(() => {});

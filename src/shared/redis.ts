@@ -17,7 +17,7 @@ export interface RedisHandle {
 export interface RedisOptions {
   logger?: RedisLogger;
   connectTimeoutMs?: number;
-  /** A command unanswered this long fails (Redis hanging rather than down). */
+  /** A command unanswered this long fails (Redis hanging rather than down); default 5 s. */
   commandTimeoutMs?: number;
   /** Longest pause between reconnection attempts. */
   maxRetryDelayMs?: number;
@@ -32,7 +32,8 @@ export interface RedisOptions {
 export function createRedis(url: string, options: RedisOptions = {}): RedisHandle {
   const client = new Redis(url, {
     connectTimeout: options.connectTimeoutMs ?? 2_000,
-    commandTimeout: options.commandTimeoutMs ?? 500,
+    // A backstop only: request-time calls have their own, load-tolerant limit (security/fallback.ts).
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, options.maxRetryDelayMs ?? 2_000),

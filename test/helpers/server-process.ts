@@ -5,9 +5,12 @@ import { ROOT } from './build.js';
 
 export { buildDist, ROOT } from './build.js';
 
-/** The real server (`keymanager serve`) with the given environment, on a free port. */
-export function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve'], {
+/** The real server (`keymanager serve [args]`) with the given environment, on a free port. */
+export function startServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'serve', ...args], {
     env: { ...process.env, ...env, KM_PORT: '0', KM_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
