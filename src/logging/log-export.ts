@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Page } from '../http/pagination.js';
-import { csvHeader, csvRecord } from './csv-record.js';
+import { csvHeader, csvRecordWriter } from './csv-record.js';
 
 export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -39,7 +39,8 @@ export function pageText(
   header: boolean,
 ): string {
   let text = format === 'csv' && header ? csvHeader(columns) : '';
-  for (const entry of entries) text += format === 'csv' ? csvRecord(columns, entry) : ndjsonLine(entry);
+  const line = format === 'csv' ? csvRecordWriter(columns) : ndjsonLine;
+  for (const entry of entries) text += line(entry);
   return text;
 }
 
@@ -66,7 +67,7 @@ export async function exportStream<Q extends ExportQuery>(
 ): Promise<Readable> {
   const limit = options.pageSize ?? EXPORT_PAGE;
   const first = await list({ ...query, limit });
-  const line = format === 'csv' ? (entry: Entry) => csvRecord(columns, entry) : ndjsonLine;
+  const line = format === 'csv' ? csvRecordWriter(columns) : ndjsonLine;
   async function* chunks(): AsyncGenerator<Buffer> {
     let page = first;
     let text = format === 'csv' ? csvHeader(columns) : '';

@@ -14,6 +14,9 @@ import {
   storedReference,
 } from './request-log.codec.js';
 
+/** A stored value as SQLite (upper case) and PostgreSQL (lower case) read it as hex text. */
+const hexForms = (stored: Buffer) => [stored.toString('hex'), stored.toString('hex').toUpperCase()];
+
 describe('request-log stored forms', () => {
   it('stores a generated id as its 16 bytes and any other id as text, each read back as written', () => {
     const id = 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f';
@@ -105,7 +108,6 @@ describe('request-log stored forms', () => {
   });
 
   it('reads every stored form back the same from its hex text, in either case, as fast reads select it', () => {
-    const hexForms = (stored: Buffer) => [stored.toString('hex'), stored.toString('hex').toUpperCase()];
     for (const id of [
       'log_01jh8v7w9x0y1z2a3b4c5d6e7f',
       'log_7zzzzzzzzzzzzzzzzzzzzzzzzz',
@@ -140,6 +142,24 @@ describe('request-log stored forms', () => {
     for (const none of ['', null]) {
       expect(referenceFromHex('customer_id', none)).toBeNull();
       expect(ipFromHex(none)).toBeNull();
+    }
+  });
+
+  it('writes an IPv6 address read as hex exactly as ipaddr.js writes its bytes (RFC 5952)', () => {
+    // Zero groups in every arrangement the compression rule distinguishes: none, one alone, runs at
+    // the start, middle and end, two runs of equal and of different length, all zero.
+    const patterns: number[][] = [];
+    for (let mask = 0; mask < 256; mask++) {
+      patterns.push(
+        Array.from({ length: 8 }, (_, i) =>
+          mask & (1 << i) ? 0 : [0x2001, 0xdb8, 0xabcd, 0xf, 0x10, 0x100, 0xffff, 0x1][i]!,
+        ),
+      );
+    }
+    for (const groups of patterns) {
+      const bytes = Buffer.alloc(16);
+      groups.forEach((group, i) => bytes.writeUInt16BE(group, 2 * i));
+      for (const hex of hexForms(bytes)) expect(ipFromHex(hex)).toBe(ipFromStored(bytes));
     }
   });
 });

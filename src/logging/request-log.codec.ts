@@ -202,11 +202,43 @@ export function ipFromStored(stored: Uint8Array | null): string | null {
 const hexByte = (hex: string, i: number) =>
   (HEX_VALUE[hex.charCodeAt(2 * i)]! << 4) | HEX_VALUE[hex.charCodeAt(2 * i + 1)]!;
 
+const hexGroup = (hex: string, i: number) => (hexByte(hex, 2 * i) << 8) | hexByte(hex, 2 * i + 1);
+
+/**
+ * The RFC 5952 text of the IPv6 address `hex` spells (32 digits), as ipaddr.js writes it: groups in
+ * lower-case hex without leading zeros, the longest run of two or more zero groups (the first of equal
+ * runs) as `::`. Without parsing the bytes into an address object first: an export formats many.
+ */
+function ipv6FromHex(hex: string): string {
+  let runStart = -1;
+  let runLength = 0;
+  for (let i = 0; i < 8;) {
+    if (hexGroup(hex, i) !== 0) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < 8 && hexGroup(hex, end) === 0) end++;
+    if (end - i >= 2 && end - i > runLength) {
+      runStart = i;
+      runLength = end - i;
+    }
+    i = end;
+  }
+  const groups = (from: number, to: number) => {
+    let text = '';
+    for (let i = from; i < to; i++) text += (i > from ? ':' : '') + hexGroup(hex, i).toString(16);
+    return text;
+  };
+  if (runStart < 0) return groups(0, 8);
+  return `${groups(0, runStart)}::${groups(runStart + runLength, 8)}`;
+}
+
 /** ipFromStored of a column read as hex text (see hexOf); SQLite's hex() makes null ''. */
 export function ipFromHex(hex: string | null): string | null {
   if (!hex) return null;
   if (hex.length === 8) return `${hexByte(hex, 0)}.${hexByte(hex, 1)}.${hexByte(hex, 2)}.${hexByte(hex, 3)}`;
-  if (hex.length === 32) return ipFromStored(Buffer.from(hex, 'hex'));
+  if (hex.length === 32) return ipv6FromHex(hex);
   return untaggedHex(hex);
 }
 
