@@ -59,26 +59,17 @@ export function csvValue(value: unknown): string {
 
 type RecordWriter = (entry: Record<string, unknown>) => string;
 
-const recordWriters = new Map<string, RecordWriter>();
-
-/**
- * The record writer of one column list: `entry => csvValue(entry.id) + ',' + …`, made once per list
- * (each log has one). Written out rather than a loop over `columns` because reading a property by a
- * name known only at run time is a generic lookup at every cell, while a fixed name is the fast,
- * shape-cached one; an export reads millions of cells. The names are embedded as JSON string
- * literals, so any text is a property name and nothing else.
- */
+/** The record writer of one column list, its cells in `columns` order. */
 export function csvRecordWriter(columns: readonly string[]): RecordWriter {
-  const key = JSON.stringify(columns);
-  let writer = recordWriters.get(key);
-  if (!writer) {
-    const cells = columns.map((column) => `value(entry[${JSON.stringify(column)}])`).join(" + ',' + ");
-    writer = new Function('value', `return (entry) => ${cells || "''"} + '\\r\\n';`)(
-      csvValue,
-    ) as RecordWriter;
-    recordWriters.set(key, writer);
-  }
-  return writer;
+  const names = [...columns];
+  return (entry) => {
+    let record = '';
+    for (let c = 0; c < names.length; c++) {
+      if (c > 0) record += ',';
+      record += csvValue(entry[names[c]!]);
+    }
+    return record + '\r\n';
+  };
 }
 
 /** One entry as a record, its cells in `columns` order. */
