@@ -42,20 +42,28 @@ export interface ClientFacts {
   allowlisted: boolean;
 }
 
-/** A class rather than a literal with a closure: one object per request, the fingerprint taken when read. */
+/**
+ * A class rather than a literal with closures: one object per request, the fingerprint taken when read;
+ * the request stays in private fields, out of anything that serialises the facts.
+ */
 class RequestClientFacts implements ClientFacts {
+  readonly #request: FastifyRequest;
+  readonly #fingerprintOf: (request: FastifyRequest, ip: string) => string;
   #fingerprint: string | undefined;
 
   constructor(
     readonly ip: string,
     readonly country: string | null,
     readonly allowlisted: boolean,
-    private readonly request: FastifyRequest,
-    private readonly fingerprintOf: (request: FastifyRequest, ip: string) => string,
-  ) {}
+    request: FastifyRequest,
+    fingerprintOf: (request: FastifyRequest, ip: string) => string,
+  ) {
+    this.#request = request;
+    this.#fingerprintOf = fingerprintOf;
+  }
 
   get fingerprint(): string {
-    return (this.#fingerprint ??= this.fingerprintOf(this.request, this.ip));
+    return (this.#fingerprint ??= this.#fingerprintOf(this.#request, this.ip));
   }
 }
 
