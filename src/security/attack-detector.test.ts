@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { bodyInputs } from './attack-inputs.js';
 import {
   createAttackDetector,
   createAttackEngine,
+  holdsOnlyPlainTokens,
   isInspectedHeader,
   isPlainToken,
+  normaliseInput,
+  type AttackEngine,
 } from './attack-detector.js';
 
 const detector = createAttackDetector();
@@ -242,4 +246,56 @@ describe('isPlainToken', () => {
   it.each(['..', '--', '@@version', 'a b', "O'Brien", 'a/b', '<x'])('judges %s', (value) =>
     expect(isPlainToken(value)).toBe(false),
   );
+});
+
+describe('bodies of plain tokens', () => {
+  const licenceRequest = { license_key: 'ABCD-EFGH-JKMN-PQRS', fingerprint: 'host-01.example', version: 3 };
+
+  it.each([
+    ['a licence request', licenceRequest],
+    ['nested objects and arrays', { machine: { id: 'm_01HX', tags: ['a', 'b:c', 'x@y.example'] }, n: null }],
+    ['an empty object', {}],
+    ['a string body of one token', 'ABCD-EFGH'],
+  ])('%s: nothing to judge, so the engine is not asked', (_, body) => {
+    let runs = 0;
+    const engine: AttackEngine = {
+      find: () => {
+        runs++;
+        return null;
+      },
+      dispose: () => {},
+    };
+    expect(holdsOnlyPlainTokens(body)).toBe(true);
+    expect(createAttackDetector(engine).inspectBody(body)).toBeNull();
+    expect(runs).toBe(0);
+    // What the engine would have been given: every input unchanged by normalisation, and a plain token.
+    for (const input of bodyInputs(body)) expect(isPlainToken(input.text)).toBe(true);
+  });
+
+  it.each([
+    ['a value with a space', { ...licenceRequest, note: 'a b' }],
+    ['a key that is not a token', { "name' OR 1=1": 'x' }],
+    ['a deep value', { a: [{ b: ['ok', { c: '../etc/passwd' }] }] }],
+    ['an escape', { license_key: '%27' }],
+    ['a doubled dash', { license_key: 'a--b' }],
+    ['text outside ASCII', { license_key: 'ＡＢＣ' }],
+    ['a string body of several lines', 'a\nb'],
+    ['a form body', new URLSearchParams('a=b')],
+  ])('%s: judged by the engine', (_, body) => {
+    expect(holdsOnlyPlainTokens(body)).toBe(false);
+  });
+
+  it('still reports an attack next to plain fields', () => {
+    expect(detector.inspectBody({ ...licenceRequest, note: "1' OR '1'='1" })).toMatchObject({
+      rule_id: 'ATTACK_SQLI',
+      matched_location: 'body.note',
+    });
+  });
+
+  it('leaves every plain token unchanged when normalising it', () => {
+    for (const token of ['ABCD-EFGH-JKMN-PQRS', 'a+b', 'x@y.example', '1.2.3', 'k:v', 'A_b-9']) {
+      expect(isPlainToken(token)).toBe(true);
+      expect(normaliseInput(token)).toBe(token);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { BlockReason } from '../logging/log-entry.js';
 import { createAttackEngine, type AttackEngine, type AttackFinding } from './attack-engine.js';
-import { bodyInputs, collectRequestLineInputs } from './attack-inputs.js';
+import { bodyInputs, collectRequestLineInputs, holdsOnlyPlainTokens } from './attack-inputs.js';
 import type { AttackCategory } from './attack-rules.js';
 import type { AttackDetector, InspectedRequestLine, RuleHit } from './security-types.js';
 
@@ -12,7 +12,7 @@ export {
   normalisePathLike,
   parseQueryString,
 } from './attack-normalise.js';
-export { isInspectedHeader } from './attack-inputs.js';
+export { holdsOnlyPlainTokens, isInspectedHeader } from './attack-inputs.js';
 export { isPlainToken } from './attack-batches.js';
 export type { AttackCategory } from './attack-rules.js';
 export { createAttackEngine, type AttackEngine, type AttackFinding } from './attack-engine.js';
@@ -48,6 +48,7 @@ export function createAttackDetector(engine: AttackEngine = createAttackEngine()
     return engine.find(collectRequestLineInputs(request.path, request.query, request.headers));
   }
   function findInBody(body: unknown): AttackFinding | null {
+    if (holdsOnlyPlainTokens(body)) return null;
     return engine.find(bodyInputs(body));
   }
   return {

@@ -1,3 +1,4 @@
+import { isPlainToken } from './attack-batches.js';
 import { normaliseInput, parseQueryString } from './attack-normalise.js';
 
 /**
@@ -190,4 +191,37 @@ export function* bodyInputs(body: unknown): Generator<InputValue> {
       for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
     }
   }
+}
+
+/**
+ * True when every key and string value of a parsed body (at any depth), or a string body as a whole, is
+ * a plain token (isPlainToken): the shape of a licence request. Such a body holds nothing to judge,
+ * exactly: normaliseInput leaves a plain token as it is (it acts only on `%`, NUL, characters outside
+ * ASCII and, in query strings, `+`), and the engine skips plain tokens, so bodyInputs would feed it
+ * nothing. Answered by one walk without building any input, so the common body costs no engine call.
+ * Anything else (another value, a URLSearchParams body) answers false and is judged in full.
+ */
+export function holdsOnlyPlainTokens(body: unknown): boolean {
+  if (typeof body === 'string') return isPlainToken(body);
+  if (body === null || typeof body !== 'object' || body instanceof URLSearchParams) return false;
+  const stack: object[] = [body];
+  while (stack.length > 0) {
+    const value = stack.pop()!;
+    if (Array.isArray(value)) {
+      for (const item of value as unknown[]) {
+        if (typeof item === 'string') {
+          if (!isPlainToken(item)) return false;
+        } else if (item !== null && typeof item === 'object') stack.push(item);
+      }
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (!isPlainToken(key)) return false;
+      const item: unknown = (value as Record<string, unknown>)[key];
+      if (typeof item === 'string') {
+        if (!isPlainToken(item)) return false;
+      } else if (item !== null && typeof item === 'object') stack.push(item);
+    }
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import ipaddr from 'ipaddr.js';
+import { boundedMemo } from '../shared/bounded-memo.js';
 
 /**
  * One canonical text per address, so an address written two ways can never be two different things to
@@ -64,13 +65,52 @@ function withoutPort(raw: string): string {
 }
 
 /**
+ * The value of a canonical dotted quad (no leading zeros, each part 0–255), or -1 for anything else,
+ * without allocating: the common case of a lookup is an IPv4 client whose text is already canonical.
+ */
+export function ipv4Value(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+function parseAndFormat(raw: string): string | null {
+  const address = parseIp(withoutPort(raw.trim()));
+  return address ? formatIp(address) : null;
+}
+
+/** `[`, the longest IPv6 text, `]:65535`: longer text is parsed every time (it is rarely an address). */
+const MAX_REMEMBERED_ADDRESS = 54;
+/** IPv6 and mapped clients come back request after request: their canonical text is remembered. */
+const recentlyNormalized = boundedMemo(parseAndFormat, 4096);
+
+/**
  * The canonical text of an observed client address (a socket peer, an `X-Forwarded-For` entry), or null
  * when it is not an address. Accepts a port or brackets around it, as some proxies write them.
  */
 export function normalizeIp(raw: string | null | undefined): string | null {
   if (typeof raw !== 'string') return null;
-  const address = parseIp(withoutPort(raw.trim()));
-  return address ? formatIp(address) : null;
+  // What a socket reports for an IPv4 client is already canonical: nothing to parse on every request.
+  if (ipv4Value(raw) >= 0) return raw;
+  return raw.length <= MAX_REMEMBERED_ADDRESS ? recentlyNormalized(raw) : parseAndFormat(raw);
 }
 
 /**

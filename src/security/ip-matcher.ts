@@ -1,5 +1,7 @@
 import type ipaddr from 'ipaddr.js';
-import { formatIp, parseIp, parseIpOrCidr } from './ip-address.js';
+import { formatIp, ipv4Value, parseIp, parseIpOrCidr } from './ip-address.js';
+
+export { ipv4Value } from './ip-address.js';
 
 /**
  * Finds the entries whose address or range contains a client address, on every request, so it is
@@ -26,34 +28,6 @@ interface V4Group<T> {
 interface V6Group<T> {
   prefix: number;
   nets: Map<string, T[]>;
-}
-
-/**
- * The value of a canonical dotted quad (no leading zeros, each part 0–255), or -1 for anything else,
- * without allocating: the common case of a lookup is an IPv4 client whose text is already canonical.
- */
-export function ipv4Value(text: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1;
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
 }
 
 const v4Mask = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);

@@ -6,9 +6,11 @@ import type { RateLimit, RateLimitDecision, RateLimitStore } from './security-ty
 /**
  * Per-process counters. Bounded: expired keys are swept once a minute (of the callers' clock), and past
  * `maxKeys` the least recently used key is dropped — that key's client starts afresh, so a flood of new
- * addresses costs the flooders' own counts, not memory.
+ * addresses costs the flooders' own counts, not memory. `hitNow` answers without a promise: the
+ * security layer runs on every request and need not wait for a count kept in its own process.
  */
 export function createMemoryRateLimitStore(options: { maxKeys?: number } = {}): RateLimitStore & {
+  hitNow: NonNullable<RateLimitStore['hitNow']>;
   size(): number;
 } {
   const maxKeys = options.maxKeys ?? 100_000;
@@ -21,17 +23,24 @@ export function createMemoryRateLimitStore(options: { maxKeys?: number } = {}): 
     for (const [key, state] of states) if (rateLimitStateExpiresAt(state) <= now) states.delete(key);
   }
 
-  return {
-    async hit(key, limit, now) {
-      sweep(now);
-      const outcome = decideRateLimit(states.get(key) ?? null, limit, now);
-      states.delete(key); // re-inserted last: Map order is then least recently used first
-      states.set(key, outcome.state);
+  function hitNow(key: string, limit: RateLimit, now: number): RateLimitDecision {
+    sweep(now);
+    const outcome = decideRateLimit(states.get(key) ?? null, limit, now);
+    states.delete(key); // re-inserted last: Map order is then least recently used first
+    states.set(key, outcome.state);
+    if (states.size > maxKeys) {
       for (const oldest of states.keys()) {
         if (states.size <= maxKeys) break;
         states.delete(oldest);
       }
-      return outcome.decision;
+    }
+    return outcome.decision;
+  }
+
+  return {
+    hitNow,
+    async hit(key, limit, now) {
+      return hitNow(key, limit, now);
     },
     async close() {
       states.clear();

@@ -1,3 +1,4 @@
+import { boundedMemo } from '../shared/bounded-memo.js';
 import { createIpMatcher } from './ip-matcher.js';
 import type { RuleSet, RuleType } from './security-types.js';
 
@@ -31,6 +32,11 @@ function firstLive(list: readonly Compiled[] | undefined, now: number): string |
   return null;
 }
 
+/** User agents whose matching rules are remembered per rule set (one client sends the same one each time). */
+const USER_AGENT_MEMO_MAX = 1024;
+/** Longer user agents are matched every time, so the memory stays small whatever clients send. */
+const USER_AGENT_MEMO_KEY_MAX = 512;
+
 function add(map: Map<string, Compiled[]>, key: string, rule: Compiled): void {
   const list = map.get(key);
   if (list) list.push(rule);
@@ -39,9 +45,9 @@ function add(map: Map<string, Compiled[]>, key: string, rule: Compiled): void {
 
 /**
  * Compiles stored rows into the structures the request path consults: Maps and an IP matcher, built
- * once per change, so a lookup is a few Map probes (and one lower-casing of the user agent when there
- * are user-agent rules). Expiry is checked at match time against the caller's `now`, so a rule stops
- * applying the moment it expires without waiting for a rebuild. A row that cannot be used (an address
+ * once per change, so a lookup is a few Map probes (and, for a user agent not seen lately, one
+ * lower-casing and a search per user-agent rule). Expiry is checked at match time against the caller's
+ * `now`, so a rule stops applying the moment it expires without waiting for a rebuild. A row that cannot be used (an address
  * that no longer parses, an `api_key` rule naming an unknown key) is left out and reported in `skipped`.
  */
 export function compileRuleSet(source: RuleSetSource): { ruleSet: RuleSet; skipped: SkippedRule[] } {
@@ -89,6 +95,12 @@ export function compileRuleSet(source: RuleSetSource): { ruleSet: RuleSet; skipp
     (value, id, message) => skipped.push({ id, reason: `${value}: ${message}` }),
   );
   const revoked = new Set(source.revokedKeyHashes);
+  // Which rules a user agent contains, expired or not: expiry is still judged on every request.
+  const userAgentRulesOf = (userAgent: string): Compiled[] => {
+    const haystack = userAgent.toLowerCase();
+    return userAgents.filter(({ needle }) => haystack.includes(needle)).map(({ rule }) => rule);
+  };
+  const recentUserAgentRules = boundedMemo(userAgentRulesOf, USER_AGENT_MEMO_MAX);
 
   const ruleSet: RuleSet = {
     isAllowlisted: (ip) => allowlist.find(ip) !== undefined,
@@ -98,11 +110,12 @@ export function compileRuleSet(source: RuleSetSource): { ruleSet: RuleSet; skipp
     matchCountry: (countryCode, now) => firstLive(countries.get(countryCode), now),
     matchUserAgent(userAgent, now) {
       if (userAgents.length === 0 || !userAgent) return null;
-      const haystack = userAgent.toLowerCase();
-      for (const { needle, rule } of userAgents) {
-        if (rule.expiresAt > now && haystack.includes(needle)) return rule.id;
-      }
-      return null;
+      return firstLive(
+        userAgent.length <= USER_AGENT_MEMO_KEY_MAX
+          ? recentUserAgentRules(userAgent)
+          : userAgentRulesOf(userAgent),
+        now,
+      );
     },
     matchApiKeyHash(keyHash, now) {
       if (revoked.has(keyHash)) return API_KEY_REVOKED_RULE;

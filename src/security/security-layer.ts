@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { sendError } from '../http/error-handler.js';
 import { AppError } from '../http/errors.js';
 import type { BlockReason } from '../logging/log-entry.js';
 import type { BlockInput } from '../logging/request-logging.js';
 import type { Clock } from '../shared/clock.js';
-import { isInspectedHeader } from './attack-inputs.js';
+import { holdsOnlyPlainTokens, isInspectedHeader } from './attack-inputs.js';
 import type {
   AttackDetector,
   CountryLookup,
@@ -42,21 +42,29 @@ export interface ClientFacts {
   allowlisted: boolean;
 }
 
-function clientFacts(
-  ip: string,
-  country: string | null,
-  allowlisted: boolean,
-  fingerprintOf: () => string,
-): ClientFacts {
-  let fingerprint: string | undefined;
-  return {
-    ip,
-    country,
-    allowlisted,
-    get fingerprint() {
-      return (fingerprint ??= fingerprintOf());
-    },
-  };
+/**
+ * A class rather than a literal with closures: one object per request, the fingerprint taken when read;
+ * the request stays in private fields, out of anything that serialises the facts.
+ */
+class RequestClientFacts implements ClientFacts {
+  readonly #request: FastifyRequest;
+  readonly #fingerprintOf: (request: FastifyRequest, ip: string) => string;
+  #fingerprint: string | undefined;
+
+  constructor(
+    readonly ip: string,
+    readonly country: string | null,
+    readonly allowlisted: boolean,
+    request: FastifyRequest,
+    fingerprintOf: (request: FastifyRequest, ip: string) => string,
+  ) {
+    this.#request = request;
+    this.#fingerprintOf = fingerprintOf;
+  }
+
+  get fingerprint(): string {
+    return (this.#fingerprint ??= this.#fingerprintOf(this.#request, this.ip));
+  }
 }
 
 export interface SecurityLayerDeps {
@@ -100,7 +108,8 @@ function bearerSecret(request: FastifyRequest): string | null {
   return match?.[1] ?? null;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** One-shot `crypto.hash`: a quarter of the cost of a Hash object for a short secret, on every request. */
+const sha256 = (text: string) => hash('sha256', text, 'hex');
 
 const CLEAN_LINES_MAX = 10_000;
 const LINE_KEY_MAX = 2048;
@@ -161,27 +170,91 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     return sendError(reply, hit.reason === 'RATE_LIMIT_EXCEEDED' ? RATE_LIMITED : FORBIDDEN);
   }
 
-  /**
-   * Checks the limits in order and stops at the first exceeded. The headers show the tightest limit
-   * seen for this request, the body-phase licence-key limit included.
-   */
-  async function checkLimits(
+  /** Shows the tightest limit seen for this request in the headers; the hit when `decision` refuses. */
+  function applyDecision(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    check: LimitCheck,
+    decision: RateLimitDecision,
+  ): RuleHit | null {
+    const shown = request.rateLimitShown;
+    if (!shown || !decision.allowed || decision.remaining < shown.remaining) {
+      request.rateLimitShown = decision;
+      setRateLimitHeaders(reply, decision);
+    }
+    return decision.allowed
+      ? null
+      : { reason: 'RATE_LIMIT_EXCEEDED', rule_id: check.rule_id, matched_location: check.location };
+  }
+
+  async function checkLimitsRemotely(
     request: FastifyRequest,
     reply: FastifyReply,
     checks: LimitCheck[],
     now: number,
   ): Promise<RuleHit | null> {
     for (const check of checks) {
-      const decision = await deps.rateLimiter.hit(check.key, check.limit, now);
-      const shown = request.rateLimitShown;
-      if (!shown || !decision.allowed || decision.remaining < shown.remaining) {
-        request.rateLimitShown = decision;
-        setRateLimitHeaders(reply, decision);
-      }
-      if (!decision.allowed)
-        return { reason: 'RATE_LIMIT_EXCEEDED', rule_id: check.rule_id, matched_location: check.location };
+      const hit = applyDecision(
+        request,
+        reply,
+        check,
+        await deps.rateLimiter.hit(check.key, check.limit, now),
+      );
+      if (hit) return hit;
     }
     return null;
+  }
+
+  /**
+   * Checks the limits in order and stops at the first exceeded. The headers show the tightest limit
+   * seen for this request, the body-phase licence-key limit included. Counts kept in this process are
+   * answered at once, so the usual request passes the layer without a promise; counts in Redis are
+   * waited for.
+   */
+  function checkLimits(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    checks: LimitCheck[],
+    now: number,
+  ): RuleHit | null | Promise<RuleHit | null> {
+    const limiter = deps.rateLimiter;
+    if (!limiter.hitNow) return checkLimitsRemotely(request, reply, checks, now);
+    for (const check of checks) {
+      const hit = applyDecision(request, reply, check, limiter.hitNow(check.key, check.limit, now));
+      if (hit) return hit;
+    }
+    return null;
+  }
+
+  /**
+   * Continues the hook with the limits' verdict: blocks on a hit, else runs `next`, which answers
+   * whether the request may go on (false when it blocked it). Fastify's callback style: `done` is called
+   * only for a request that goes on, or with an error.
+   */
+  function afterLimits(
+    limited: RuleHit | null | Promise<RuleHit | null>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    facts: ClientFacts,
+    done: HookHandlerDoneFunction,
+    next: () => boolean,
+  ): void {
+    if (!(limited instanceof Promise)) {
+      if (limited) block(request, reply, limited, facts);
+      else if (next()) done();
+      return;
+    }
+    limited.then((hit) => {
+      let goOn = false;
+      try {
+        if (hit) block(request, reply, hit, facts);
+        else goOn = next();
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      if (goOn) done();
+    }, done);
   }
 
   /** Everything that can be judged from the request line and headers, before the body is read. */
@@ -222,9 +295,39 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     return null;
   }
 
-  async function onRequest(request: FastifyRequest, reply: FastifyReply) {
+  /** The attack check of the request line and headers; false when it blocked the request. */
+  function passesRequestLine(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+    facts: ClientFacts,
+  ): boolean {
+    const lineKey = requestLineKey(request);
+    if (lineKey !== null && cleanRequestLines.has(lineKey)) return true;
+    const attack = deps.detector.inspectRequestLine({
+      path,
+      query: request.routeOptions.config.searchTerms ? '' : queryOf(request.url),
+      headers: request.headers,
+    });
+    if (attack) {
+      block(request, reply, attack, facts);
+      return false;
+    }
+    if (lineKey !== null) {
+      if (cleanRequestLines.size >= CLEAN_LINES_MAX) cleanRequestLines.clear();
+      cleanRequestLines.add(lineKey);
+    }
+    return true;
+  }
+
+  /**
+   * Callback style rather than async: the usual request is judged without a promise or a turn of the
+   * microtask queue (the hook runs on every request). A blocked request is answered here and `done` is
+   * not called, as Fastify asks of a hook that replies.
+   */
+  function onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const path = pathOf(request.url);
-    if (UNGUARDED.has(path)) return;
+    if (UNGUARDED.has(path)) return done();
     const now = deps.clock.now().getTime();
     const ip = deps.clientIp(request);
     if (ip === null) {
@@ -239,11 +342,16 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
         },
         request,
       );
-      return sendError(reply, new AppError('ERR_MALFORMED_REQUEST'));
+      sendError(reply, new AppError('ERR_MALFORMED_REQUEST'));
+      return;
     }
     const rules = deps.rules.ruleSet();
-    const facts = clientFacts(ip, deps.countries.country(ip), rules.isAllowlisted(ip), () =>
-      deps.fingerprint(request, ip),
+    const facts = new RequestClientFacts(
+      ip,
+      deps.countries.country(ip),
+      rules.isAllowlisted(ip),
+      request,
+      deps.fingerprint,
     );
     request.clientFacts = facts;
     const secret = bearerSecret(request);
@@ -252,8 +360,11 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     request.apiKeySecretHash = secret && keyHash ? { secret, hash: keyHash } : null;
 
     const ruleHit = matchStaticRules(request, facts, keyHash, now);
-    if (ruleHit) return block(request, reply, ruleHit, facts);
-    if (facts.allowlisted) return;
+    if (ruleHit) {
+      block(request, reply, ruleHit, facts);
+      return;
+    }
+    if (facts.allowlisted) return done();
 
     const limits = deps.rules.rateLimits();
     const checks: LimitCheck[] = [
@@ -266,21 +377,9 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
         rule_id: 'RATE_LIMIT_PER_API_KEY',
         location: 'headers.authorization',
       });
-    const limited = await checkLimits(request, reply, checks, now);
-    if (limited) return block(request, reply, limited, facts);
-
-    const lineKey = requestLineKey(request);
-    if (lineKey !== null && cleanRequestLines.has(lineKey)) return;
-    const attack = deps.detector.inspectRequestLine({
-      path,
-      query: request.routeOptions.config.searchTerms ? '' : queryOf(request.url),
-      headers: request.headers,
-    });
-    if (attack) return block(request, reply, attack, facts);
-    if (lineKey !== null) {
-      if (cleanRequestLines.size >= CLEAN_LINES_MAX) cleanRequestLines.clear();
-      cleanRequestLines.add(lineKey);
-    }
+    afterLimits(checkLimits(request, reply, checks, now), request, reply, facts, done, () =>
+      passesRequestLine(request, reply, path, facts),
+    );
   }
 
   /**
@@ -295,23 +394,30 @@ export function createSecurityLayer(deps: SecurityLayerDeps) {
     return Object.fromEntries(Object.entries(body).filter(([name]) => !fields.includes(name)));
   }
 
-  /** After the body is parsed, before authentication and validation. */
-  async function onBody(request: FastifyRequest, reply: FastifyReply) {
+  /** After the body is parsed, before authentication and validation; callback style like onRequest. */
+  function onBody(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const facts = request.clientFacts;
-    if (!facts || facts.allowlisted || request.body === undefined || request.body === null) return;
-    const attack = deps.detector.inspectBody(bodyToInspect(request));
-    if (attack) return block(request, reply, attack, facts);
-    const licenseKey = (request.body as { license_key?: unknown }).license_key;
-    if (typeof licenseKey === 'string' && licenseKey.length > 0) {
-      const check: LimitCheck = {
-        key: `license:${deps.hashLicenseKey(licenseKey).toString('hex')}`,
-        limit: deps.rules.rateLimits().per_license_key,
-        rule_id: 'RATE_LIMIT_PER_LICENSE_KEY',
-        location: 'body.license_key',
-      };
-      const limited = await checkLimits(request, reply, [check], deps.clock.now().getTime());
-      if (limited) return block(request, reply, limited, facts);
+    const body = request.body;
+    if (!facts || facts.allowlisted || body === undefined || body === null) return done();
+    // The usual licence request holds only plain tokens, in which no rule can match: not even the
+    // route's options are read for it.
+    if (!holdsOnlyPlainTokens(body)) {
+      const attack = deps.detector.inspectBody(bodyToInspect(request));
+      if (attack) {
+        block(request, reply, attack, facts);
+        return;
+      }
     }
+    const licenseKey = (body as { license_key?: unknown }).license_key;
+    if (typeof licenseKey !== 'string' || licenseKey.length === 0) return done();
+    const check: LimitCheck = {
+      key: `license:${deps.hashLicenseKey(licenseKey).toString('hex')}`,
+      limit: deps.rules.rateLimits().per_license_key,
+      rule_id: 'RATE_LIMIT_PER_LICENSE_KEY',
+      location: 'body.license_key',
+    };
+    const now = deps.clock.now().getTime();
+    afterLimits(checkLimits(request, reply, [check], now), request, reply, facts, done, () => true);
   }
 
   /** Failures that count towards automatic bans: wrong API keys and guessed licence keys. */

@@ -69,6 +69,8 @@ export interface RateLimitDecision {
 /** Counts requests for a key; memory by default, Redis (one atomic round trip) with `KM_REDIS_URL`. */
 export interface RateLimitStore {
   hit(key: string, limit: RateLimit, now: number): Promise<RateLimitDecision>;
+  /** The same count answered at once, by a store that keeps it in this process; absent otherwise. */
+  hitNow?(key: string, limit: RateLimit, now: number): RateLimitDecision;
   close(): Promise<void>;
 }
 

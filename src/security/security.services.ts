@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiKeyService } from '../access/api-key.service.js';
 import type { RequestLogs } from '../logging/request-logs.js';
 import type { CoreDeps } from '../shared/deps.js';
+import { boundedMemo } from '../shared/bounded-memo.js';
 import { createRedis, type RedisHandle } from '../shared/redis.js';
 import { createAttackDetector } from './attack-detector.js';
 import { createMemoryBanStore, createRedisBanStore, createResilientBanStore } from './ban-store.js';
@@ -26,6 +27,10 @@ import { threatScore } from './threat-score.js';
 const REDIS_PREFIX = 'keymanager:';
 /** Earlier bans remembered per client for the threat score; a bounded map, oldest forgotten first. */
 const BAN_HISTORY_MAX = 10_000;
+/** User agents whose scanner verdict is remembered: a client sends the same one on every request. */
+const SCANNER_VERDICTS_MAX = 1024;
+/** Longer user agents are judged every time, so the memory stays small whatever clients send. */
+const SCANNER_VERDICT_KEY_MAX = 512;
 
 export interface SecurityDeps {
   rules: SecurityRulesService;
@@ -83,12 +88,16 @@ export function createSecurity(core: CoreDeps, deps: SecurityDeps) {
     }
   }
 
+  const scannerVerdicts = boundedMemo(matchScannerUserAgent, SCANNER_VERDICTS_MAX);
   const layer = createSecurityLayer({
     clock,
     rules,
     countries: createCountryLookup(),
     detector: createAttackDetector(),
-    scannerUserAgent: matchScannerUserAgent,
+    scannerUserAgent: (userAgent) =>
+      userAgent.length <= SCANNER_VERDICT_KEY_MAX
+        ? scannerVerdicts(userAgent)
+        : matchScannerUserAgent(userAgent),
     rateLimiter,
     clientIp,
     fingerprint: (request: FastifyRequest, ip: string) =>
