@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { AppError } from '../http/errors.js';
 import { systemContext, type ActivityService } from '../logging/activity.service.js';
 import { randomBase62 } from '../shared/random.js';
 import type { AdminRecord } from './admin.repository.js';
@@ -22,13 +23,20 @@ export async function ensureOwner(
   const generated = initial.password === undefined;
   const password = initial.password ?? randomBase62(24);
   const input = { email, password, role: 'owner' as const, name: 'Owner' };
-  const owner = activity
-    ? await activity.record(
-        systemContext('startup'),
-        { action_type: 'ADMIN_CREATED', resource_type: 'admin' },
-        (tx, entry) => admins.create(input, null, tx, entry),
-      )
-    : await admins.create(input, null);
+  let owner: AdminRecord;
+  try {
+    owner = activity
+      ? await activity.record(
+          systemContext('startup'),
+          { action_type: 'ADMIN_CREATED', resource_type: 'admin' },
+          (tx, entry) => admins.create(input, null, tx, entry),
+        )
+      : await admins.create(input, null);
+  } catch (error) {
+    // Processes started together on one new database all find no admin; the first one's owner stands.
+    if (error instanceof AppError && error.code === 'ERR_CONFLICT' && (await admins.count()) > 0) return null;
+    throw error;
+  }
   write(
     generated ? `owner created: ${owner.email} / password: ${password}\n` : `owner created: ${owner.email}\n`,
   );

@@ -51,6 +51,24 @@ describe.each(DIALECTS)('first start on %s', (dialect) => {
     expect((await login(t, 'boss@example.test', password)).statusCode).toBe(200);
   });
 
+  it('creates one owner when several processes start together on a new database', async () => {
+    t = await createTestApp(dialect);
+    const lines: string[] = [];
+    const starts = await Promise.all(
+      [1, 2, 3].map(() =>
+        ensureOwner(
+          t.services.admins,
+          { email: 'first@example.test', password: 'configured password 123' },
+          (l) => lines.push(l),
+          t.services.activity,
+        ),
+      ),
+    );
+    expect(starts.filter((owner) => owner !== null)).toHaveLength(1);
+    expect(lines).toEqual(['owner created: first@example.test\n']);
+    expect(await t.services.admins.count()).toBe(1);
+  });
+
   it('fails fast when the configured password is too short', async () => {
     t = await createTestApp(dialect);
     await expect(
