@@ -32,7 +32,7 @@ describe('Alerts and Alert rules', () => {
     expect(await row.locator('td').nth(6).textContent()).toBe('yes');
     await row.getByRole('button', { name: 'Disable Storage growth' }).click();
     await page.getByText('Storage growth is disabled.').waitFor();
-    expect(await row.locator('td').nth(6).textContent()).toBe('no');
+    await expect.poll(() => row.locator('td').nth(6).textContent()).toBe('no');
     const rules = await portal.api.json<{ data: { name: string; enabled: boolean }[] }>(
       'GET',
       '/api/v1/alerts/rules',

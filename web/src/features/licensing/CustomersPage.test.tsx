@@ -18,7 +18,8 @@ let requests: RecordedRequest[];
 
 beforeEach(() => {
   const recorder = recordRequests((path) => {
-    if (path.endsWith('/auth/me')) return { permissions: ['customers:read', 'customers:write'] };
+    if (path.endsWith('/auth/me'))
+      return { permissions: ['customers:read', 'customers:write'], mfa_step: null };
     if (path === '/api/v1/customers') return { data: [GLOBEX], next_cursor: null };
     return { data: [], next_cursor: null };
   });
@@ -57,7 +58,8 @@ describe('the customers page', () => {
     expect(panel.querySelector('time')?.getAttribute('title')).toBe('2026-12-01 08:00:00.000 UTC');
 
     const sent = requests.filter((r) => r.path === NOTES).length;
-    await user.click(screen.getByRole('button', { name: 'Add note' }));
+    // The form appears once the signed-in admin's permissions are known.
+    await user.click(await screen.findByRole('button', { name: 'Add note' }));
     expect(await screen.findByText(/Write the note first/)).toBeTruthy();
     await user.type(screen.getByLabelText('New note'), '   ');
     await user.click(screen.getByRole('button', { name: 'Add note' }));
