@@ -34,26 +34,33 @@ export function createSecuritySync(deps: {
   if (!redis) return { announce: async (_notice: { kind: string }) => {}, close: async () => {} };
 
   const origin = randomUUID();
-  const reload = () =>
-    rules.reload().catch((error: unknown) => logger.error({ err: error }, 'security rules not reloaded'));
+  // Reads started by a notice; close() waits for them, so none outlives the database connection
+  // (a short-lived command connects, and is told "ready", just before it closes).
+  const reading = new Set<Promise<unknown>>();
+  let closed = false;
+  function track(read: () => Promise<unknown> | undefined, failure: string): void {
+    if (closed) return;
+    const pending = read()
+      ?.catch((error: unknown) => logger.error({ err: error }, failure))
+      .finally(() => reading.delete(pending!));
+    if (pending) reading.add(pending);
+  }
+  const reload = () => track(() => rules.reload(), 'security rules not reloaded');
   const subscriber = redis.client.duplicate();
   // Without a listener ioredis reports every failed reconnection as unhandled; the main client logs.
   subscriber.on('error', () => {});
-  const reloadSettings = () =>
-    loggingSettings
-      ?.load()
-      .catch((error: unknown) => logger.error({ err: error }, 'logging settings not reloaded'));
+  const reloadSettings = () => track(() => loggingSettings?.load(), 'logging settings not reloaded');
   subscriber.on('ready', () => {
     subscriber.subscribe(CHANNEL).catch(() => {});
-    void reload();
-    void reloadSettings();
+    reload();
+    reloadSettings();
   });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       const notice = JSON.parse(message) as Notice;
       if (notice.origin === origin) return;
-      if (notice.kind === LOGGING_SETTINGS) void reloadSettings();
-      else void reload();
+      if (notice.kind === LOGGING_SETTINGS) reloadSettings();
+      else reload();
     } catch {
       // not one of ours
     }
@@ -71,9 +78,11 @@ export function createSecuritySync(deps: {
   return {
     announce,
     async close(): Promise<void> {
+      closed = true;
       unsubscribe();
       unsubscribeSettings?.();
       subscriber.disconnect();
+      await Promise.allSettled(reading);
     },
   };
 }
