@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { loadSecretFile } from '../shared/key-file.js';
 
 export const MFA_KEY_FILE = 'mfa.key';
 
@@ -9,22 +8,7 @@ export const MFA_KEY_FILE = 'mfa.key';
  * generated at first start) like the log hash secret: a copy of the database alone yields no secret.
  */
 export function loadMfaKey(dataDir: string): Buffer {
-  const file = path.join(dataDir, MFA_KEY_FILE);
-  try {
-    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32);
-  try {
-    fs.writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch (error) {
-    // Another process created it first: use theirs, so every process decrypts alike.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadMfaKey(dataDir);
-    throw error;
-  }
+  return loadSecretFile(dataDir, MFA_KEY_FILE);
 }
 
 /** AES-256-GCM; the admin id is authenticated data, so a secret copied to another admin's row fails. */

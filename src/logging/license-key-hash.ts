@@ -1,6 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { createHmac } from 'node:crypto';
+import { loadSecretFile } from '../shared/key-file.js';
 
 export const HASH_SECRET_FILE = 'log-hash.key';
 
@@ -10,22 +9,7 @@ export const HASH_SECRET_FILE = 'log-hash.key';
  * guessed keys; with it, a support engineer's full key becomes the same hash to search by.
  */
 export function loadHashSecret(dataDir: string): Buffer {
-  const file = path.join(dataDir, HASH_SECRET_FILE);
-  try {
-    return Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'hex');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  fs.mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32);
-  try {
-    fs.writeFileSync(file, secret.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (error) {
-    // Another process created it first: use theirs, so every process hashes alike.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadHashSecret(dataDir);
-    throw error;
-  }
+  return loadSecretFile(dataDir, HASH_SECRET_FILE);
 }
 
 const CACHED_KEYS = 4096;

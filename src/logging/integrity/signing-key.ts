@@ -1,13 +1,8 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../config/config.js';
+import { createFileOnce } from '../../shared/key-file.js';
 import { keyId } from './checkpoint.js';
 
 export const SIGNING_KEY_FILE = 'checkpoint-signing.pem';
@@ -41,24 +36,10 @@ function ed25519(pem: string): KeyObject | null {
   }
 }
 
-/**
- * Writes a new key pair's private key to `file` unless one is there: written whole to a private
- * temporary file, then linked into place, which fails if another process got there first; both then
- * use the file that won.
- */
+/** Writes a new key pair's private key to `file` unless one is there. */
 function createKeyFile(file: string): void {
   const { privateKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(temporary, pem, { mode: 0o600, flag: 'wx' });
-  try {
-    fs.linkSync(temporary, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    fs.rmSync(temporary, { force: true });
-  }
+  createFileOnce(file, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
 }
 
 /**
