@@ -30,6 +30,7 @@ import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
 import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
 import { freePort, startNode, stopAll, waitUntil } from './processes.mjs';
+import { validateEntry } from './validate-entry.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const parts = new Set((process.env.BENCH_PARTS ?? 'writer,http').split(',').map((p) => p.trim()));
@@ -42,47 +43,13 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const GROUP = Number(process.env.BENCH_GROUP ?? 32);
 
-/**
- * A typical validate entry as the request path journals it: the entry of logging.bench.mjs, whose
- * bytes per stored entry the 250-byte goal is about; BENCH_FAILED_SHARE of them failures (default 0).
- */
+/** The benchmarks' validate entry; BENCH_FAILED_SHARE of them failures (default 0). */
 const failedEvery =
   Number(process.env.BENCH_FAILED_SHARE ?? 0) > 0
     ? Math.round(1 / Number(process.env.BENCH_FAILED_SHARE))
     : 0;
 function entry(id, i) {
-  const failed = failedEvery > 0 && i % failedEvery === failedEvery - 1;
-  return {
-    log: 'api',
-    row: {
-      id,
-      endpoint: '/api/v1/licenses/validate',
-      path: null,
-      method: 2,
-      status: failed ? 404 : 200,
-      response_time_us: 300 + (i % 500),
-      ip: `203.0.113.${i % 250}`,
-      api_key: null,
-      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      request_size: 62,
-      response_size: 180,
-      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
-      license_key: 'XXXX-XXXX-XXXX-7K2M',
-      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
-      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      channel: 0,
-      direction: 0,
-      error_code: failed ? 'ERR_NOT_FOUND' : null,
-      error_message: failed ? 'License key not found' : null,
-      stack_trace: null,
-      validation_errors: null,
-      retry_count: null,
-      request_body: null,
-      request_body_truncated: null,
-    },
-  };
+  return validateEntry(id, i, failedEvery > 0 && i % failedEvery === failedEvery - 1);
 }
 
 async function writerRound(integrity, keep) {

@@ -19,47 +19,13 @@ import { migrateToLatest } from '../dist/db/migrate.js';
 import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
 import { createEventLoopWriter, createLogStoreWriter } from '../dist/logging/log-store-writer.js';
+import { validateEntry } from './validate-entry.mjs';
 
 const rate = Number(process.env.BENCH_RATE ?? 8000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const backlog = Number(process.env.BENCH_BACKLOG ?? 20_000);
 const GROUP = 32;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A typical successful validate entry, as the request path journals it. */
-function entry(id, i) {
-  return {
-    log: 'api',
-    row: {
-      id,
-      endpoint: '/api/v1/licenses/validate',
-      path: null,
-      method: 2,
-      status: 200,
-      response_time_us: 300 + (i % 500),
-      ip: `203.0.113.${i % 250}`,
-      api_key: null,
-      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      request_size: 62,
-      response_size: 180,
-      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
-      license_key: 'XXXX-XXXX-XXXX-7K2M',
-      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
-      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      channel: 0,
-      direction: 0,
-      error_code: null,
-      error_message: null,
-      stack_trace: null,
-      validation_errors: null,
-      retry_count: null,
-      request_body: null,
-      request_body_truncated: null,
-    },
-  };
-}
 
 function pipelineFor(placement, database, file, dataDir, logger, lingerMs = undefined) {
   const writer =
@@ -89,7 +55,7 @@ async function measure(placement) {
     // A backlog left by an earlier process that stopped while the store was away: journaled only.
     const before = pipelineFor('event-loop', database, file, dataDir, logger, 60_000);
     before.start();
-    for (let i = 0; i < backlog; i++) before.append(entry(nextId(), i));
+    for (let i = 0; i < backlog; i++) before.append(validateEntry(nextId(), i));
     await new Promise((resolve) => before.afterJournal(resolve));
     await database.db.schema.alterTable('api_call_log').renameTo('api_call_log_away').execute();
     await before.close();
@@ -103,7 +69,7 @@ async function measure(placement) {
     let sent = 0;
     while (Date.now() - started < seconds * 1000) {
       const due = Math.floor(((Date.now() - started) / 1000) * rate);
-      for (; sent < due; sent++) pipeline.append(entry(nextId(), sent));
+      for (; sent < due; sent++) pipeline.append(validateEntry(nextId(), sent));
       await sleep(1000 / (rate / GROUP));
     }
     await pipeline.flush();

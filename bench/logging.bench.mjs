@@ -24,6 +24,7 @@ import { createLogIdGenerator } from '../dist/logging/log-entry.js';
 import { createLogPipeline } from '../dist/logging/log-pipeline.js';
 import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
 import { freePort, startNode, stopAll, waitUntil } from './processes.mjs';
+import { validateEntry } from './validate-entry.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -100,41 +101,6 @@ async function alternating() {
   }
 }
 
-/** A typical successful validate entry, as the request path journals it. */
-function entry(id, i) {
-  return {
-    log: 'api',
-    row: {
-      id,
-      endpoint: '/api/v1/licenses/validate',
-      path: null,
-      method: 2,
-      status: 200,
-      response_time_us: 300 + (i % 500),
-      ip: `203.0.113.${i % 250}`,
-      api_key: null,
-      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      request_size: 62,
-      response_size: 180,
-      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
-      license_key: 'XXXX-XXXX-XXXX-7K2M',
-      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
-      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      channel: 0,
-      direction: 0,
-      error_code: null,
-      error_message: null,
-      stack_trace: null,
-      validation_errors: null,
-      retry_count: null,
-      request_body: null,
-      request_body_truncated: null,
-    },
-  };
-}
-
 async function writerAndSize() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'keymanager-bench-writer-'));
   const file = path.join(dataDir, 'keymanager.db');
@@ -164,7 +130,7 @@ async function writerAndSize() {
     // Entries arrive in groups, as responses of one event-loop turn do; each group is journaled with
     // one write at the end of its turn.
     for (let i = 0; i < entries; i += GROUP) {
-      for (let j = i; j < Math.min(i + GROUP, entries); j++) pipeline.append(entry(nextId(), j));
+      for (let j = i; j < Math.min(i + GROUP, entries); j++) pipeline.append(validateEntry(nextId(), j));
       await new Promise((resolve) => setImmediate(resolve));
     }
     const appendNs = Number(process.hrtime.bigint() - appendStart);

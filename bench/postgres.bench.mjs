@@ -37,6 +37,7 @@ import { createServices } from '../dist/services.js';
 import { manualClock } from '../dist/shared/clock.js';
 import { compareServers } from './ab-servers.mjs';
 import { stopAll } from './processes.mjs';
+import { validateEntry } from './validate-entry.mjs';
 
 const PG_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const parts = new Set((process.env.BENCH_PG_PARTS ?? 'http,writer,search').split(',').map((p) => p.trim()));
@@ -124,41 +125,6 @@ async function reportHttp() {
   return meets;
 }
 
-/** A typical successful validate entry, as the request path journals it (as in logging.bench.mjs). */
-function entry(id, i) {
-  return {
-    log: 'api',
-    row: {
-      id,
-      endpoint: '/api/v1/licenses/validate',
-      path: null,
-      method: 2,
-      status: 200,
-      response_time_us: 300 + (i % 500),
-      ip: `203.0.113.${i % 250}`,
-      api_key: null,
-      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      request_size: 62,
-      response_size: 180,
-      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
-      license_key: 'XXXX-XXXX-XXXX-7K2M',
-      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
-      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      channel: 0,
-      direction: 0,
-      error_code: null,
-      error_message: null,
-      stack_trace: null,
-      validation_errors: null,
-      retry_count: null,
-      request_body: null,
-      request_body_truncated: null,
-    },
-  };
-}
-
 /**
  * CPU seconds so far of the PostgreSQL backends serving connections named `application` (when the
  * server runs on this machine: read from /proc), by process id. On a shared machine the writer's
@@ -212,7 +178,7 @@ async function reportWriter() {
       });
       const nextId = createLogIdGenerator({ now: () => new Date() });
       for (let i = 0; i < ENTRIES; i += 32) {
-        for (let j = i; j < Math.min(i + 32, ENTRIES); j++) pipeline.append(entry(nextId(), j));
+        for (let j = i; j < Math.min(i + 32, ENTRIES); j++) pipeline.append(validateEntry(nextId(), j));
         await new Promise((resolve) => setImmediate(resolve));
       }
       const backendsBefore = await backendCpuSeconds(application);

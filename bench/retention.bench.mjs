@@ -29,6 +29,7 @@ import { createLogStoreWriter } from '../dist/logging/log-store-writer.js';
 import { createLoggingSettingsHolder, DEFAULT_LOGGING_SETTINGS } from '../dist/logging/logging-settings.js';
 import { idToBytes } from '../dist/logging/request-log.codec.js';
 import { createRetentionService } from '../dist/logging/retention/retention.service.js';
+import { validateEntry } from './validate-entry.mjs';
 
 const rows = Number(process.env.BENCH_ROWS ?? 500_000);
 const rate = Number(process.env.BENCH_RATE ?? 2000);
@@ -36,41 +37,6 @@ const GROUP = 20;
 const DAY_MS = 86_400_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (value) => value.toFixed(1);
-
-/** A successful validate call, as the request path hands it to the writer. */
-function entry(id, i) {
-  return {
-    log: 'api',
-    row: {
-      id,
-      endpoint: '/api/v1/licenses/validate',
-      path: null,
-      method: 2,
-      status: 200,
-      response_time_us: 300 + (i % 500),
-      ip: `203.0.113.${i % 250}`,
-      api_key: null,
-      api_key_id: 'key_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      request_size: 62,
-      response_size: 180,
-      user_agent: 'KeyManager-SDK/2.1.0 Python/3.11',
-      license_key: 'XXXX-XXXX-XXXX-7K2M',
-      license_key_hash: 'a4f8d2c1b9e7f6a5d4c3b2a1f0e9d8c7',
-      license_id: 'lic_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      customer_id: 'cus_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      product_id: 'prd_01jh8v7w9x0y1z2a3b4c5d6e7f',
-      channel: 0,
-      direction: 0,
-      error_code: null,
-      error_message: null,
-      stack_trace: null,
-      validation_errors: null,
-      retry_count: null,
-      request_body: null,
-      request_body_truncated: null,
-    },
-  };
-}
 
 /** Expired entries written straight to the file, one in twenty a failure (the failure indexes hold it). */
 function seedExpired(file, count) {
@@ -107,7 +73,7 @@ async function underLoad(pipeline, activity, nextId, work) {
   let longestWrite = 0;
   const writer = (async () => {
     while (!done) {
-      for (let i = 0; i < GROUP; i++) pipeline.append(entry(nextId(), sent++));
+      for (let i = 0; i < GROUP; i++) pipeline.append(validateEntry(nextId(), sent++));
       const started = performance.now();
       await pipeline.flush();
       longestFlush = Math.max(longestFlush, performance.now() - started);

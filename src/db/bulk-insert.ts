@@ -4,7 +4,7 @@ import type { Database } from './schema.js';
 
 export interface BulkInsertOptions {
   /**
-   * Leave out of a statement the columns that are null in every row it inserts, so they take their
+   * On SQLite, leave out of a statement the columns that are null in every row it inserts, so they take their
    * default instead of a bound null. Only for tables whose nullable columns all default to null, where
    * the stored rows are then the same; binding a value costs about as much as storing it, and most log
    * entries leave most of their columns null.
@@ -36,13 +36,13 @@ export function createBulkInsert<T extends keyof Database>(
   rowsPerStatement: number,
   options: BulkInsertOptions = {},
 ) {
-  // Keyed by dialect too: one process may hold SQLite and PostgreSQL databases (the tests do).
+  // SQLite's statements, by row count and set of columns (PostgreSQL has one, `unnestSql`).
   const compiled = new Map<string, string>();
   const idColumn = columns.indexOf('id' as keyof Database[T] & string);
   let unnestSql: Promise<string> | null = null;
 
   function sqlFor(tx: Executor, rowCount: number, used: readonly boolean[], usedKey: string): string {
-    const key = `${tx.getExecutor().adapter.constructor.name}:${rowCount}:${usedKey}`;
+    const key = `${rowCount}:${usedKey}`;
     let text = compiled.get(key);
     if (text === undefined) {
       const names = columns.filter((_, c) => used[c]);
