@@ -1,4 +1,5 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import { containsPattern, matchesPattern } from '../db/contains-text.js';
 import { arrayRows } from '../db/array-rows.js';
 import type { Executor } from '../db/database.js';
 import type { ActivityChannel, ActivityLogTable, ActivityResult, ChainColumns } from '../db/schema.js';
@@ -68,11 +69,6 @@ function activityRow(values: unknown[]): ActivityRow {
   };
 }
 
-/** `%`, `_` and the escape character itself match literally. */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export function createActivityRepository(db: Executor) {
   /** The search as a query, unexecuted: the plan test explains it on both stores. */
   function searchQuery(search: ActivitySearch, tx: Executor = db) {
@@ -94,10 +90,9 @@ export function createActivityRepository(db: Executor) {
         : query.where('ip_bytes', '>=', low).where('ip_bytes', '<=', high);
     }
     if (search.text !== undefined) {
-      const pattern = likePattern(search.text);
+      const pattern = containsPattern(search.text);
       // No index serves a substring search: the other filters (and the time range) bound the scan.
-      const like = (column: ReturnType<typeof sql>) =>
-        sql<boolean>`lower(${column}) like ${pattern} escape '\\'`;
+      const like = (column: RawBuilder<unknown>) => matchesPattern(column, pattern);
       query = query.where((eb) =>
         eb.or([
           like(sql.ref('admin_user')),

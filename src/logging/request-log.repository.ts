@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder } from 'kysely';
 import { arrayRows } from '../db/array-rows.js';
+import { columnText, containsPattern, matchesPattern } from '../db/contains-text.js';
 import type { Db, Executor } from '../db/database.js';
 import { createBulkInsert } from '../db/bulk-insert.js';
 import type { Database } from '../db/schema.js';
@@ -85,17 +86,11 @@ const insertChainedBlocked = createBulkInsert(
 // SQLite allows 500 terms in a compound select; a customer's licences are searched 100 at a time.
 const KEYS_PER_STATEMENT = 100;
 
-/** `%`, `_` and the escape character itself match literally. */
-function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-const contains = (column: string, pattern: string) =>
-  sql<boolean>`lower(coalesce(${sql.ref(column)}, '')) like ${pattern} escape '\\'`;
+const contains = (column: string, pattern: string) => matchesPattern(columnText(column), pattern);
 
 /** Any of the columns contains the text, case-insensitively (no index serves this: other filters bound it). */
 function textMatch<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, columns: string[], text: string) {
-  return eb.or(columns.map((column) => contains(column, likePattern(text))));
+  return eb.or(columns.map((column) => contains(column, containsPattern(text))));
 }
 
 /**
@@ -103,7 +98,7 @@ function textMatch<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, colum
  * dictionaries (the codes of the matching texts, read once per search, not once per row).
  */
 function apiCallTextMatch(eb: ExpressionBuilder<Database, 'api_call_log'>, text: string) {
-  const pattern = likePattern(text);
+  const pattern = containsPattern(text);
   const codesOf = (table: 'log_endpoints' | 'log_user_agents') =>
     eb
       .selectFrom(table)
